@@ -1,0 +1,74 @@
+# Trial pre-screening assistant. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+RASA   := $(VENV)/bin/rasa
+STAMP  := $(VENV)/.lock-$(shell sha256sum requirements.lock | cut -c1-16)
+SPACY_MODEL := build/spacy-trial-en
+MODEL  := models/current.tar.gz
+MODEL_INPUTS := domain.yml config.yml $(shell find data -name '*.yml' 2>/dev/null) \
+                bot/trials/aclf-ucmsc.yml
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help install spacy train run test test-fast lint validate crossval nlu-heldout \
+        readability lock clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock scripts/setup-venv.sh
+	@scripts/setup-venv.sh
+
+install: $(STAMP) ## Build .venv with Python 3.10 and the pinned packages (once)
+
+$(SPACY_MODEL)/meta.json: $(STAMP) bot/nlp.py
+	$(PY) -m bot.nlp build $(SPACY_MODEL)
+
+spacy: $(SPACY_MODEL)/meta.json ## Build the project's own spaCy pipeline
+
+$(MODEL): $(STAMP) $(SPACY_MODEL)/meta.json $(MODEL_INPUTS) nlu_ext/*.py
+	$(PY) -m bot check
+	$(RASA) train --fixed-model-name current --out models --num-threads 2
+	@touch $(MODEL)
+
+train: $(MODEL) ## Train the Rasa model when data, domain or config changed
+
+run: $(MODEL) ## Set up if needed, then start the action server, Rasa, outbox worker
+	@scripts/run.sh
+
+validate: $(STAMP) $(SPACY_MODEL)/meta.json ## rasa data validate
+	$(RASA) data validate --fail-on-warnings
+
+test: $(MODEL) ## Set up if needed, then run every test
+	$(PY) -m pytest -q
+	$(RASA) test core --stories tests/stories --model $(MODEL) \
+	    --fail-on-prediction-errors --out results/core
+
+test-fast: $(STAMP) $(SPACY_MODEL)/meta.json ## Tests that need no trained model
+	$(PY) -m pytest -q -m "not rasa and not e2e"
+
+lint: $(STAMP) ## ruff
+	$(VENV)/bin/ruff check bot actions nlu_ext tests scripts
+
+crossval: $(STAMP) $(SPACY_MODEL)/meta.json ## NLU 5-fold cross-validation (intent and entity F1)
+	$(RASA) test nlu --nlu data/nlu --cross-validation --folds 5 --out results/crossval
+	$(PY) scripts/nlu_report.py results/crossval
+
+nlu-heldout: $(MODEL) ## Score the held-out NLU examples (never used in training)
+	$(RASA) test nlu --nlu tests/nlu/heldout.yml --model $(MODEL) --out results/heldout
+	$(PY) scripts/nlu_report.py results/heldout
+
+readability: $(STAMP) ## US grade level of every patient-facing text
+	$(PY) scripts/readability.py
+
+lock: ## Regenerate requirements.lock from requirements.txt (needs the registry)
+	rm -rf /tmp/lock-venv && python3.10 -m venv /tmp/lock-venv
+	/tmp/lock-venv/bin/pip install -q -r requirements.txt
+	/tmp/lock-venv/bin/pip freeze > requirements.lock
+
+clean: ## Remove built artefacts (not .venv)
+	rm -rf build models results .pytest_cache

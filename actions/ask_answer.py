@@ -1,0 +1,51 @@
+"""action_ask_answer: ask the engine's next question, worded for who is answering."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import common
+from actions import constants as c
+from bot.conversation import question_message
+
+ACTION_NAME = "action_ask_answer"
+
+
+class AskAnswer(Action):
+    """Sends the pending question with its quick replies and progress."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return ACTION_NAME
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[str, Any],
+    ) -> List[Dict[str, Any]]:
+        """Ask the current question (again, in other words, after a failed answer)."""
+        trial = common.trial()
+        evaluation = common.evaluation(tracker)
+        current = tracker.get_slot(c.CURRENT_QUESTION)
+        if current in evaluation.open_facts:
+            question = trial.question(current)
+        elif evaluation.next_question is not None:
+            question = evaluation.next_question
+        else:
+            return []
+        retry = bool(tracker.get_slot(c.RETRIES))
+        message = question_message(
+            trial,
+            question,
+            evaluation,
+            respondent=tracker.get_slot(c.RESPONDENT),
+            relation=tracker.get_slot(c.RELATION),
+            retry=retry,
+        )
+        common.say(dispatcher, tracker, message.pop("key"), **message)
+        return [SlotSet(c.CURRENT_QUESTION, question.id)]

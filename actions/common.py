@@ -1,0 +1,125 @@
+"""Shared helpers of the actions: the trial, dates, and the recorder, all lazy."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import constants as c
+from bot.conversation import evaluate_state
+from bot.criteria import Trial, load_trial
+from bot.engine import Evaluation
+from bot.messages import render
+from bot.service import ScreeningRecorder, get_recorder, utcnow
+from bot.settings import load_settings
+
+logger = logging.getLogger(__name__)
+
+
+def trial() -> Trial:
+    """The trial the assistant screens for (loaded and checked once)."""
+    return load_trial()
+
+
+def screening_date(tracker: Tracker) -> date:
+    """The date time windows are measured from: the day the screening began."""
+    value = tracker.get_slot(c.SCREENING_DATE)
+    if value:
+        try:
+            return date.fromisoformat(str(value)[:10])
+        except ValueError:
+            pass
+    return utcnow().date()
+
+
+def answers(tracker: Tracker) -> dict[str, Any]:
+    """The answers so far (the ``answers`` slot), never ``None``."""
+    value = tracker.get_slot(c.ANSWERS)
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def evaluation(
+    tracker: Tracker, answer_state: dict[str, Any] | None = None
+) -> Evaluation:
+    """The engine's view of the answers so far."""
+    state = answers(tracker) if answer_state is None else answer_state
+    return evaluate_state(trial(), state, screening_date(tracker))
+
+
+def channel(tracker: Tracker) -> str:
+    """The input channel of the latest message."""
+    return (tracker.get_latest_input_channel() or "unknown")[:32]
+
+
+def recorder() -> ScreeningRecorder:
+    """The process's database recorder."""
+    return get_recorder(trial())
+
+
+def record(
+    tracker: Tracker,
+    answer_state: dict[str, Any],
+    result: Evaluation,
+    *,
+    final_outcome: str | None = None,
+) -> str | None:
+    """Sync the screening to the database; return its reference.
+
+    A database failure is logged and does not break the conversation: the answers
+    stay in the tracker, and the next successful sync writes them.
+    """
+    try:
+        return recorder().sync(
+            sender_id=tracker.sender_id,
+            channel=channel(tracker),
+            answers=answer_state,
+            evaluation=result,
+            respondent=tracker.get_slot(c.RESPONDENT),
+            relation=tracker.get_slot(c.RELATION),
+            final_outcome=final_outcome,
+        )
+    except Exception:  # noqa: BLE001 - the conversation must go on
+        logger.exception("could not record the screening; will retry on the next turn")
+        return None
+
+
+def site_contact() -> str:
+    """The study team's contact, in one line, from the settings."""
+    settings = load_settings()
+    parts = [
+        f"the study team: {settings.site_contact_name}, {settings.site_contact_org}"
+    ]
+    if settings.site_contact_phone:
+        parts.append(f"phone {settings.site_contact_phone}")
+    if settings.site_contact_email:
+        parts.append(f"email {settings.site_contact_email}")
+    return ", ".join(parts)
+
+
+def say(
+    dispatcher: CollectingDispatcher, tracker: Tracker, key: str, **variables: Any
+) -> None:
+    """Send the catalogue message ``key``, filling the usual variables from the
+    settings and slots (the site contact, the contact details being confirmed)."""
+    values: dict[str, Any] = {
+        "site_contact": site_contact(),
+        "emergency_number": load_settings().emergency_number,
+    }
+    for slot in (
+        c.CONTACT_NAME,
+        c.CONTACT_PHONE,
+        c.CONTACT_EMAIL,
+        c.BEST_TIME,
+        c.SCREENING_REF,
+    ):
+        values[slot] = tracker.get_slot(slot) or c.NOT_GIVEN
+    extra = variables.pop("buttons", None)
+    values.update(variables)
+    message = render(key, **values)
+    if extra:
+        message["buttons"] = extra
+    dispatcher.utter_message(**message)

@@ -1,0 +1,1 @@
+"""Domain core of the clinical-trial pre-screening assistant (no Rasa imports)."""

@@ -1,0 +1,379 @@
+"""One screening conversation, without Rasa: read an answer, record it, say what next.
+
+The Rasa actions (``actions/``) are thin adapters around these functions. Everything
+here works on plain, JSON-serialisable state (the ``answers`` slot holds it), so it can
+be tested without a model, a server or a tracker.
+
+Patient-facing words come from data: the questions, quick replies and reasons from the
+criteria file, and every other sentence from the domain's responses, named here by key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Mapping
+
+from dateutil.relativedelta import relativedelta
+
+from bot import parsing
+from bot.criteria import Choice, Question, Trial
+from bot.engine import Answer, Evaluation, evaluate
+
+#: How many times an answer that was not understood is asked again before it is
+#: recorded as unknown (and left to the study team).
+MAX_RETRIES = 1
+
+#: Answers longer than this are cut before parsing and storing; nobody's age or lab
+#: value needs more, and it keeps a 10,000-character message harmless.
+MAX_ANSWER_CHARS = 500
+
+_BARE_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """What one answer to one question means.
+
+    Attributes:
+        value: the normalized, JSON-serialisable value (``None`` when unknown or not
+            understood).
+        unknown: the person does not know (a normal answer, sent to staff review).
+        error: a machine code when the answer was not understood.
+        message: a short plain-language hint about the error, from the parser.
+        urgent: the answer describes an emergency now (emergency advice comes first).
+    """
+
+    value: Any = None
+    unknown: bool = False
+    error: str | None = None
+    message: str | None = None
+    urgent: bool = False
+
+    @property
+    def understood(self) -> bool:
+        """True when the answer can be recorded (a value, or an honest "don't know")."""
+        return self.error is None and (self.unknown or self.value is not None)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The result of handling one answer."""
+
+    answers: dict[str, dict[str, Any]]
+    retries: int
+    interpretation: Interpretation
+    recorded: bool
+    evaluation: Evaluation
+    changed_outcome: bool = False
+    previous_outcome: str | None = None
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+
+def patient_label(respondent: str | None, relation: str | None) -> str:
+    """How to name the patient to the person answering ("your father")."""
+    if respondent != "caregiver":
+        return "you"
+    if relation and relation not in ("relative", "other", "friend"):
+        return f"your {relation}"
+    return "the patient"
+
+
+def time_ago_json(value: parsing.TimeAgo) -> dict[str, Any]:
+    """A TimeAgo as stored in slots and the database."""
+    return {
+        "never": value.never,
+        "earliest": value.earliest.isoformat() if value.earliest else None,
+        "latest": value.latest.isoformat() if value.latest else None,
+    }
+
+
+def quick_replies(trial: Trial, question: Question) -> tuple[Choice, ...]:
+    """The quick replies for a question, with their labels filled in."""
+    if question.type == "choice":
+        return question.choices
+    replies = trial.quick_replies.get(question.type, ())
+    window = question.window_text or ""
+    return tuple(Choice(c.value, c.label.replace("{window}", window)) for c in replies)
+
+
+def buttons(trial: Trial, question: Question) -> list[dict[str, str]]:
+    """Quick replies as Rasa buttons. The payload is the plain label: a button press
+    reads exactly like typed text, so no ``/intent`` payload is ever needed."""
+    return [
+        {"title": c.label, "payload": c.label} for c in quick_replies(trial, question)
+    ]
+
+
+def question_message(
+    trial: Trial,
+    question: Question,
+    evaluation: Evaluation,
+    *,
+    respondent: str | None,
+    relation: str | None = None,
+    retry: bool = False,
+) -> dict[str, Any]:
+    """The message that asks ``question``: a catalogue key and its variables."""
+    name = patient_label(respondent, relation)
+    return {
+        "key": "question_retry" if retry else "question",
+        "number": evaluation.answered + 1,
+        "total": max(evaluation.estimated_total, evaluation.answered + 1),
+        "question": question.text_for(respondent, name),
+        "example": question.example,
+        "buttons": buttons(trial, question),
+    }
+
+
+def _window_cutoff(question: Question, screening_date: date) -> date:
+    return screening_date - relativedelta(**dict(question.window or {}))
+
+
+def _match_reply(trial: Trial, question: Question, text: str) -> tuple[bool, Any]:
+    """A quick reply picked by its label or its number ("2")."""
+    replies = quick_replies(trial, question)
+    folded = text.strip().casefold()
+    for choice in replies:
+        if folded == choice.label.casefold():
+            return True, choice.value
+    number = _BARE_NUMBER.match(text)
+    if number and question.type != "number":
+        index = int(number.group(1))
+        if 1 <= index <= len(replies):
+            return True, replies[index - 1].value
+    return False, None
+
+
+def _from_parsed(parsed: parsing.Parsed) -> Interpretation:
+    if parsed.unknown:
+        return Interpretation(unknown=True)
+    if not parsed.ok:
+        return Interpretation(
+            error=parsed.error or "not_understood", message=parsed.message
+        )
+    value = parsed.value
+    if isinstance(value, parsing.TimeAgo):
+        value = time_ago_json(value)
+    return Interpretation(value=value)
+
+
+def interpret(
+    trial: Trial, question: Question, text: str, screening_date: date
+) -> Interpretation:
+    """Understand one answer to one question. Never raises.
+
+    Quick replies (by label or number) are matched first, then the question's parser.
+    """
+    text = (text or "")[:MAX_ANSWER_CHARS]
+    result = _interpret(trial, question, text, screening_date)
+    if result.value is not None and result.value in question.urgent_if:
+        return Interpretation(
+            result.value, result.unknown, result.error, result.message, True
+        )
+    return result
+
+
+def _interpret(
+    trial: Trial, question: Question, text: str, screening_date: date
+) -> Interpretation:
+    matched, value = _match_reply(trial, question, text)
+    if matched and question.type == "choice" and question.parser == "he_grade":
+        # "2" could mean option 2 or grade 2: only accept it when both readings agree.
+        typed = parsing.parse_he_grade(text)
+        if _BARE_NUMBER.match(text) and typed.ok and typed.value != value:
+            return Interpretation(error="ambiguous_number")
+    if matched:
+        if value == "unsure":
+            return Interpretation(
+                value="unsure" if question.type == "yes_no" else None, unknown=True
+            )
+        if question.type == "time_ago":
+            cutoff = _window_cutoff(question, screening_date)
+            if value == "never":
+                return Interpretation(value=time_ago_json(parsing.TimeAgo(never=True)))
+            if value == "within":
+                return Interpretation(
+                    value=time_ago_json(
+                        parsing.TimeAgo(earliest=cutoff, latest=screening_date)
+                    )
+                )
+            return Interpretation(
+                value=time_ago_json(parsing.TimeAgo(latest=cutoff - timedelta(days=1)))
+            )
+        return Interpretation(value=value)
+
+    if question.type == "yes_no":
+        parsed = parsing.parse_yes_no(text)
+        if parsed.ok and parsed.value == "unsure":
+            return Interpretation(value="unsure", unknown=True)
+        return _from_parsed(parsed)
+    if question.type == "time_ago":
+        return _from_parsed(parsing.parse_time_ago(text, screening_date))
+    parser = getattr(parsing, f"parse_{question.parser}", None)
+    if parser is None:  # the criteria check makes this unreachable
+        return Interpretation(error="no_parser")
+    return _from_parsed(parser(text))
+
+
+def engine_answers(answers: Mapping[str, Mapping[str, Any]]) -> dict[str, Answer]:
+    """Engine answers from the JSON state kept in the ``answers`` slot."""
+    result = {}
+    for fact_id, item in (answers or {}).items():
+        if isinstance(item, Mapping):
+            result[fact_id] = Answer(
+                fact_id,
+                value=item.get("value"),
+                text=str(item.get("text", "")),
+                unknown=bool(item.get("unknown", False)),
+            )
+    return result
+
+
+def evaluate_state(
+    trial: Trial, answers: Mapping[str, Mapping[str, Any]] | None, screening_date: date
+) -> Evaluation:
+    """Evaluate the answers kept in the ``answers`` slot."""
+    return evaluate(trial, engine_answers(answers or {}), screening_date)
+
+
+def answer_question(
+    trial: Trial,
+    answers: Mapping[str, Mapping[str, Any]] | None,
+    fact_id: str,
+    text: str,
+    screening_date: date,
+    *,
+    retries: int = 0,
+) -> Turn:
+    """Handle one answer to the question for ``fact_id``.
+
+    An answer that is not understood is asked again once, in other words and with an
+    example; the second time it is recorded as unknown so that nobody is stuck, and
+    the study team verifies it.
+    """
+    answers = dict(answers or {})
+    before = evaluate(trial, engine_answers(answers), screening_date)
+    question = trial.question(fact_id)
+    interpretation = interpret(trial, question, text, screening_date)
+    recorded = True
+    if interpretation.understood:
+        item = {
+            "value": interpretation.value,
+            "text": text[:MAX_ANSWER_CHARS],
+            "unknown": interpretation.unknown,
+        }
+        retries = 0
+    elif retries < MAX_RETRIES:
+        recorded = False
+        retries += 1
+    else:
+        item = {
+            "value": None,
+            "text": text[:MAX_ANSWER_CHARS],
+            "unknown": True,
+            "error": interpretation.error,
+        }
+        retries = 0
+    if recorded:
+        answers[fact_id] = item
+    after = evaluate(trial, engine_answers(answers), screening_date)
+    return Turn(
+        answers=answers,
+        retries=retries,
+        interpretation=interpretation,
+        recorded=recorded,
+        evaluation=after,
+        changed_outcome=before.outcome != after.outcome,
+        previous_outcome=before.outcome,
+    )
+
+
+def bullet_list(lines: list[str]) -> str:
+    """Lines as a plain bulleted list, one per line."""
+    return "\n".join(f"• {line}" for line in lines)
+
+
+def result_variables(trial: Trial, evaluation: Evaluation) -> dict[str, str]:
+    """The variables of the result responses: the reasons, in plain words."""
+    deciding = [r.reason for r in evaluation.deciding]
+    review = [r.reason for r in evaluation.to_review]
+    final = [r.reason for r in evaluation.not_screenable]
+    return {
+        "reasons": bullet_list(deciding),
+        "review_items": bullet_list(review),
+        "final_decision": " ".join(final),
+        "trial_title": trial.plain_title,
+    }
+
+
+_NEGATION = re.compile(
+    r"\b(no|not|never|didn'?t|don'?t|doesn'?t|haven'?t|hasn'?t|wasn'?t|isn'?t|aren'?t"
+    r"|wasnt|isnt|didnt|dont|doesnt|havent|hasnt|none|nope|neither)\b",
+    re.IGNORECASE,
+)
+
+
+def correction_fact(
+    trial: Trial,
+    answers: Mapping[str, Mapping[str, Any]],
+    entities: list[Mapping[str, Any]],
+    value_entity_facts: Mapping[str, str],
+) -> str | None:
+    """Which answer a correction is about: a value found in the message (an age, a
+    lab value) or the topic named ("the transplant")."""
+    for entity in entities:
+        fact = value_entity_facts.get(str(entity.get("entity")))
+        if fact:
+            return fact
+    for entity in entities:
+        if entity.get("entity") == "topic":
+            topic = str(entity.get("value"))
+            if (
+                topic == "pregnancy"
+                and (answers.get("sex") or {}).get("value") == "male"
+            ):
+                topic = "planning_baby"
+            if topic == "liver_transplant" or topic in {q.id for q in trial.questions}:
+                return topic
+    return None
+
+
+def correct_answer(
+    trial: Trial,
+    answers: Mapping[str, Mapping[str, Any]] | None,
+    fact_id: str,
+    text: str,
+    screening_date: date,
+) -> Turn | None:
+    """Apply a correction ("actually she is 52", "wait, I did have a transplant").
+
+    Returns ``None`` when the new answer is not clear; nothing is changed then. A
+    yes/no correction that names its topic without a clear yes or no reads as "yes"
+    unless it is negated ("I did have a transplant" / "she never had cancer").
+    """
+    question = trial.question(fact_id)
+    interpretation = interpret(trial, question, text, screening_date)
+    if not interpretation.understood and question.type == "yes_no":
+        value = "no" if _NEGATION.search(text or "") else "yes"
+        interpretation = Interpretation(value=value)
+    if not interpretation.understood:
+        return None
+    state = dict(answers or {})
+    before = evaluate(trial, engine_answers(state), screening_date)
+    state[fact_id] = {
+        "value": interpretation.value,
+        "text": (text or "")[:MAX_ANSWER_CHARS],
+        "unknown": interpretation.unknown,
+    }
+    after = evaluate(trial, engine_answers(state), screening_date)
+    return Turn(
+        answers=state,
+        retries=0,
+        interpretation=interpretation,
+        recorded=True,
+        evaluation=after,
+        changed_outcome=before.outcome != after.outcome,
+        previous_outcome=before.outcome,
+    )

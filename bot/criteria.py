@@ -1,0 +1,477 @@
+"""The trial's criteria as data: loading and schema checking of the criteria file.
+
+The file (``bot/trials/*.yml``) is the single source of truth for the criteria. This
+module turns it into typed, immutable objects and refuses a malformed file loudly at
+start-up, naming the criterion or question at fault.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Mapping
+
+import jsonschema
+import yaml
+
+TRIALS_DIR = Path(__file__).parent / "trials"
+DEFAULT_TRIAL_FILE = TRIALS_DIR / "aclf-ucmsc.yml"
+
+ANSWER_TYPES = ("yes_no", "number", "choice", "time_ago")
+YES_NO_VALUES = ("yes", "no", "unsure")
+LEAF_OPERATORS = (
+    "equals",
+    "map",
+    "at_least",
+    "below",
+    "above",
+    "between",
+    "in",
+    "within",
+)
+COMBINATORS = ("all", "any", "first_known")
+
+
+class CriteriaError(ValueError):
+    """The criteria file is malformed; the message names the entry at fault."""
+
+
+_TEXT = {"type": "string", "minLength": 1}
+_RULE = {"type": "object", "minProperties": 1}
+_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["version", "trial", "quick_replies", "questions", "criteria"],
+    "additionalProperties": False,
+    "properties": {
+        "version": _TEXT,
+        "trial": {
+            "type": "object",
+            "required": ["id", "title", "plain_title", "sponsor", "sites"],
+            "properties": {
+                "id": _TEXT,
+                "title": _TEXT,
+                "plain_title": _TEXT,
+                "sponsor": _TEXT,
+                "sites": {"type": "array", "minItems": 1},
+            },
+        },
+        "quick_replies": {
+            "type": "object",
+            "required": ["yes_no", "time_ago", "number"],
+            "additionalProperties": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["label", "value"],
+                    "additionalProperties": False,
+                    "properties": {"label": _TEXT, "value": {}},
+                },
+            },
+        },
+        "questions": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "order", "label", "type", "ask", "example", "why"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+                    "order": {"type": "integer"},
+                    "label": _TEXT,
+                    "type": {"enum": list(ANSWER_TYPES)},
+                    "parser": _TEXT,
+                    "unit": _TEXT,
+                    "ask": {
+                        "type": "object",
+                        "required": ["self", "caregiver"],
+                        "additionalProperties": False,
+                        "properties": {"self": _TEXT, "caregiver": _TEXT},
+                    },
+                    "choices": {
+                        "type": "array",
+                        "minItems": 2,
+                        "items": {
+                            "type": "object",
+                            "required": ["value", "label"],
+                            "properties": {"label": _TEXT},
+                        },
+                    },
+                    "window": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "maxProperties": 1,
+                        "additionalProperties": False,
+                        "properties": {
+                            "days": {"type": "integer", "minimum": 1},
+                            "months": {"type": "integer", "minimum": 1},
+                            "years": {"type": "integer", "minimum": 1},
+                        },
+                    },
+                    "window_text": _TEXT,
+                    "urgent_if": {"type": "array", "minItems": 1},
+                    "applies_if": _RULE,
+                    "if_not_asked": {"enum": list(YES_NO_VALUES)},
+                    "example": _TEXT,
+                    "why": _TEXT,
+                    "terms": {"type": "array", "items": _TEXT},
+                },
+            },
+        },
+        "criteria": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": [
+                    "id",
+                    "kind",
+                    "number",
+                    "registry_text",
+                    "summary",
+                    "unknown_means",
+                    "reasons",
+                ],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": "^(inc|exc)_[a-z0-9_]+$"},
+                    "kind": {"enum": ["inclusion", "exclusion"]},
+                    "number": {"type": "integer", "minimum": 1},
+                    "registry_text": _TEXT,
+                    "summary": _TEXT,
+                    "rule": _RULE,
+                    "screenable": {"type": "boolean"},
+                    # An unknown answer is never a silent pass: the study team checks.
+                    "unknown_means": {"const": "staff_review"},
+                    "reasons": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {
+                            "met": _TEXT,
+                            "not_met": _TEXT,
+                            "unknown": _TEXT,
+                            "not_asked": _TEXT,
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One quick-reply option of a choice question."""
+
+    value: Any
+    label: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """A fact the assistant asks about, in plain language."""
+
+    id: str
+    order: int
+    label: str
+    type: str
+    ask_self: str
+    ask_caregiver: str
+    example: str
+    why: str
+    parser: str | None = None
+    unit: str | None = None
+    choices: tuple[Choice, ...] = ()
+    window: Mapping[str, int] | None = None
+    window_text: str | None = None
+    urgent_if: tuple[Any, ...] = ()
+    applies_if: Mapping[str, Any] | None = None
+    if_not_asked: str | None = None
+    terms: tuple[str, ...] = ()
+
+    def text_for(self, respondent: str | None, patient: str = "the patient") -> str:
+        """The question worded for the person answering.
+
+        Args:
+            respondent: ``"caregiver"`` when a relative answers, else self.
+            patient: the patient's name for a caregiver ("the patient", "your father").
+        """
+        if respondent != "caregiver":
+            return self.ask_self
+        name = patient or "the patient"
+        return self.ask_caregiver.replace(
+            "{Patient}", name[:1].upper() + name[1:]
+        ).replace("{patient}", name)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One inclusion or exclusion criterion of the registry listing."""
+
+    id: str
+    kind: str
+    number: int
+    registry_text: str
+    summary: str
+    reasons: Mapping[str, str]
+    rule: Mapping[str, Any] | None = None
+    screenable: bool = True
+    facts: tuple[str, ...] = ()
+
+    @property
+    def is_exclusion(self) -> bool:
+        """True for exclusion criteria."""
+        return self.kind == "exclusion"
+
+
+@dataclass(frozen=True)
+class Trial:
+    """A trial and its criteria, as read from the criteria file."""
+
+    id: str
+    version: str
+    title: str
+    plain_title: str
+    sponsor: str
+    sites: tuple[Mapping[str, Any], ...]
+    info: Mapping[str, Any]
+    quick_replies: Mapping[str, tuple[Choice, ...]]
+    questions: tuple[Question, ...]
+    criteria: tuple[Criterion, ...]
+    _question_index: Mapping[str, Question] = field(repr=False, default_factory=dict)
+
+    def question(self, fact_id: str) -> Question:
+        """The question that asks for ``fact_id``."""
+        return self._question_index[fact_id]
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        """The criterion with id ``criterion_id``."""
+        for criterion in self.criteria:
+            if criterion.id == criterion_id:
+                return criterion
+        raise KeyError(criterion_id)
+
+    @property
+    def inclusions(self) -> tuple[Criterion, ...]:
+        """Inclusion criteria, in registry order."""
+        return tuple(c for c in self.criteria if c.kind == "inclusion")
+
+    @property
+    def exclusions(self) -> tuple[Criterion, ...]:
+        """Exclusion criteria, in registry order."""
+        return tuple(c for c in self.criteria if c.kind == "exclusion")
+
+
+def rule_facts(rule: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """Every fact id a rule refers to, in order of first appearance."""
+    found: list[str] = []
+
+    def walk(node: Mapping[str, Any]) -> None:
+        for key in COMBINATORS:
+            if key in node:
+                for child in node[key]:
+                    walk(child)
+                return
+        if node.get("fact") not in found:
+            found.append(node["fact"])
+
+    if rule:
+        walk(rule)
+    return tuple(found)
+
+
+def _check_rule(
+    where: str, node: Any, questions: Mapping[str, Question], *, verdict: bool = True
+) -> None:
+    if not isinstance(node, Mapping):
+        raise CriteriaError(f"{where}: a rule must be a mapping, got {node!r}")
+    combinators = [key for key in COMBINATORS if key in node]
+    if combinators:
+        key = combinators[0]
+        children = node[key]
+        if len(node) != 1 or not isinstance(children, list) or len(children) < 2:
+            raise CriteriaError(f"{where}: '{key}' needs a list of two or more rules")
+        for child in children:
+            _check_rule(where, child, questions, verdict=verdict)
+        return
+    fact = node.get("fact")
+    if fact not in questions:
+        raise CriteriaError(f"{where}: rule refers to unknown fact {fact!r}")
+    ops = [key for key in node if key != "fact"]
+    if len(ops) != 1 or ops[0] not in LEAF_OPERATORS:
+        raise CriteriaError(
+            f"{where}: rule on {fact!r} needs one of {LEAF_OPERATORS}, got {ops}"
+        )
+    op, arg = ops[0], node[ops[0]]
+    question = questions[fact]
+    if op in ("at_least", "below", "above") and not isinstance(arg, (int, float)):
+        raise CriteriaError(f"{where}: '{op}' on {fact!r} needs a number")
+    if op == "between" and not (
+        isinstance(arg, list)
+        and len(arg) == 2
+        and all(isinstance(a, (int, float)) for a in arg)
+    ):
+        raise CriteriaError(f"{where}: 'between' on {fact!r} needs [low, high]")
+    if op == "within":
+        if question.type != "time_ago":
+            raise CriteriaError(
+                f"{where}: 'within' needs a time_ago fact, {fact!r} is not"
+            )
+        jsonschema.validate(
+            arg, _SCHEMA["properties"]["questions"]["items"]["properties"]["window"]
+        )
+    if op == "map":
+        if question.type != "yes_no" or not isinstance(arg, Mapping):
+            raise CriteriaError(f"{where}: 'map' needs a yes_no fact and a mapping")
+        for answer, outcome in arg.items():
+            if answer not in YES_NO_VALUES or outcome not in (True, False, "unknown"):
+                raise CriteriaError(f"{where}: bad map entry {answer!r}: {outcome!r}")
+        # Safety: "not sure" may never decide a criterion.
+        if verdict and arg.get("unsure", "unknown") != "unknown":
+            raise CriteriaError(f"{where}: an 'unsure' answer must map to unknown")
+
+
+def parse_trial(data: Mapping[str, Any]) -> Trial:
+    """Build a :class:`Trial` from the parsed YAML, checking it thoroughly.
+
+    Raises:
+        CriteriaError: naming the entry at fault, when anything is malformed.
+    """
+    try:
+        jsonschema.validate(data, _SCHEMA)
+    except jsonschema.ValidationError as exc:
+        path = "/".join(str(p) for p in exc.absolute_path)
+        raise CriteriaError(
+            f"criteria file invalid at {path or 'top level'}: {exc.message}"
+        ) from exc
+
+    questions: dict[str, Question] = {}
+    for raw in data["questions"]:
+        if raw["id"] in questions:
+            raise CriteriaError(f"question {raw['id']!r} is defined twice")
+        if raw["type"] in ("number", "choice") and "parser" not in raw:
+            raise CriteriaError(
+                f"question {raw['id']!r} ({raw['type']}) needs a parser"
+            )
+        if raw["type"] == "choice" and "choices" not in raw:
+            raise CriteriaError(f"question {raw['id']!r} is a choice without choices")
+        if raw["type"] == "time_ago" and not {"window", "window_text"} <= set(raw):
+            raise CriteriaError(
+                f"question {raw['id']!r} is time_ago without a window and window_text"
+            )
+        questions[raw["id"]] = Question(
+            id=raw["id"],
+            order=raw["order"],
+            label=raw["label"],
+            type=raw["type"],
+            ask_self=raw["ask"]["self"],
+            ask_caregiver=raw["ask"]["caregiver"],
+            example=raw["example"],
+            why=raw["why"],
+            parser=raw.get("parser"),
+            unit=raw.get("unit"),
+            choices=tuple(
+                Choice(c["value"], c["label"]) for c in raw.get("choices", ())
+            ),
+            window=raw.get("window"),
+            window_text=raw.get("window_text"),
+            urgent_if=tuple(raw.get("urgent_if", ())),
+            applies_if=raw.get("applies_if"),
+            if_not_asked=raw.get("if_not_asked"),
+            terms=tuple(raw.get("terms", ())),
+        )
+    orders = [q.order for q in questions.values()]
+    if len(set(orders)) != len(orders):
+        raise CriteriaError("two questions share the same 'order'")
+    for question in questions.values():
+        if question.applies_if is not None:
+            _check_rule(
+                f"question {question.id}", question.applies_if, questions, verdict=False
+            )
+
+    criteria: list[Criterion] = []
+    used: set[str] = set()
+    for raw in data["criteria"]:
+        where = f"criterion {raw['id']}"
+        if any(c.id == raw["id"] for c in criteria):
+            raise CriteriaError(f"{where} is defined twice")
+        if not raw["id"].startswith("inc_" if raw["kind"] == "inclusion" else "exc_"):
+            raise CriteriaError(f"{where}: id prefix does not match kind {raw['kind']}")
+        screenable = raw.get("screenable", True)
+        rule = raw.get("rule")
+        if screenable:
+            if rule is None:
+                raise CriteriaError(f"{where} is screenable but has no rule")
+            _check_rule(where, rule, questions)
+            missing = {"met", "not_met", "unknown"} - set(raw["reasons"])
+            if missing:
+                raise CriteriaError(f"{where}: reasons missing for {sorted(missing)}")
+        elif rule is not None or "not_asked" not in raw["reasons"]:
+            raise CriteriaError(f"{where}: not screenable: no rule, a not_asked reason")
+        facts = rule_facts(rule)
+        used.update(facts)
+        criteria.append(
+            Criterion(
+                id=raw["id"],
+                kind=raw["kind"],
+                number=raw["number"],
+                registry_text=raw["registry_text"],
+                summary=raw["summary"],
+                reasons=dict(raw["reasons"]),
+                rule=rule,
+                screenable=screenable,
+                facts=facts,
+            )
+        )
+    gating = {
+        fact
+        for q in questions.values()
+        if q.applies_if
+        for fact in rule_facts(q.applies_if)
+    }
+    unused = set(questions) - used - gating
+    if unused:
+        raise CriteriaError(f"questions no criterion uses: {sorted(unused)}")
+
+    ordered = tuple(sorted(questions.values(), key=lambda q: q.order))
+    trial = data["trial"]
+    return Trial(
+        id=trial["id"],
+        version=str(data["version"]),
+        title=trial["title"],
+        plain_title=trial["plain_title"],
+        sponsor=trial["sponsor"],
+        sites=tuple(trial["sites"]),
+        info=dict(trial),
+        quick_replies={
+            kind: tuple(Choice(c["value"], c["label"]) for c in choices)
+            for kind, choices in data["quick_replies"].items()
+        },
+        questions=ordered,
+        criteria=tuple(criteria),
+        _question_index={q.id: q for q in ordered},
+    )
+
+
+def load_trial_file(path: Path | str) -> Trial:
+    """Read and check one criteria file.
+
+    Raises:
+        CriteriaError: when the file is missing, not YAML, or malformed.
+    """
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CriteriaError(f"cannot read criteria file {path}: {exc}") from exc
+    if not isinstance(data, Mapping):
+        raise CriteriaError(f"criteria file {path} does not hold a mapping")
+    return parse_trial(data)
+
+
+@cache
+def load_trial(path: str | None = None) -> Trial:
+    """The trial used by the assistant (cached; checked on first use)."""
+    return load_trial_file(path or DEFAULT_TRIAL_FILE)

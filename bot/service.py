@@ -1,0 +1,192 @@
+"""What the dialogue records: screenings, answers, verdicts and referrals.
+
+The actions call :class:`ScreeningRecorder`; it maps the conversation's state (the
+JSON answers kept in the tracker) onto the database through :mod:`bot.repository`.
+Each call syncs the whole state, so a turn that could not be written (database
+briefly away) is written by the next one: nothing the person said is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from sqlalchemy.engine import Engine
+
+from bot import db, repository, vocab
+from bot.criteria import Trial
+from bot.engine import Evaluation
+from bot.settings import Settings, load_settings, sender_secret
+
+logger = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    """What a person agreed to share with the study team."""
+
+    name: str
+    phone: str
+    email: str | None
+    best_time: str | None
+
+
+class ScreeningRecorder:
+    """Writes one conversation's screening to the application database."""
+
+    def __init__(self, settings: Settings, engine: Engine, trial: Trial):
+        self.settings = settings
+        self.engine = engine
+        self.trial = trial
+        self._secret = sender_secret(settings)
+
+    def sender_key(self, channel: str, sender_id: str) -> str:
+        """The keyed hash that identifies a sender without storing their id."""
+        return repository.sender_key(self._secret, channel, sender_id)
+
+    def sync(
+        self,
+        *,
+        sender_id: str,
+        channel: str,
+        answers: Mapping[str, Mapping[str, Any]],
+        evaluation: Evaluation,
+        respondent: str | None = None,
+        relation: str | None = None,
+        final_outcome: str | None = None,
+        now: datetime | None = None,
+    ) -> str:
+        """Bring the database in line with the conversation; return the reference.
+
+        Args:
+            sender_id: the channel's id for the person (hashed before storing).
+            channel: the input channel's name.
+            answers: the ``answers`` slot: fact id -> {value, text, unknown, error}.
+            evaluation: the engine's evaluation of those answers.
+            respondent: "self" or "caregiver", once known.
+            relation: the caregiver's relation to the patient, if given.
+            final_outcome: set when the screening ends (result shown, or stopped).
+            now: the time to record (defaults to now).
+        """
+        now = now or utcnow()
+        with db.session_scope(self.engine) as session:
+            screening = repository.get_or_start_screening(
+                session,
+                sender_key=self.sender_key(channel, sender_id),
+                channel=channel,
+                criteria_version=self.trial.version,
+                trial_id=self.trial.id,
+                now=now,
+            )
+            if respondent:
+                screening.respondent = respondent
+            if relation:
+                screening.relation = relation[:64]
+            current = repository.current_answers(session, screening)
+            for fact_id, item in answers.items():
+                stored = current.get(fact_id)
+                if (
+                    stored is None
+                    or stored.normalized != item.get("value")
+                    or stored.as_given != item.get("text")
+                    or bool(stored.unknown) != bool(item.get("unknown"))
+                ):
+                    repository.record_answer(
+                        session,
+                        screening,
+                        fact_id=fact_id,
+                        as_given=item.get("text"),
+                        normalized=item.get("value"),
+                        unknown=bool(item.get("unknown")),
+                        error=item.get("error"),
+                        now=now,
+                    )
+            repository.save_verdicts(
+                session,
+                screening,
+                [(r.criterion_id, r.verdict, r.reason) for r in evaluation.results],
+                now,
+            )
+            if final_outcome:
+                repository.finish_screening(session, screening, final_outcome, now)
+            return screening.reference
+
+    def refer(
+        self,
+        *,
+        sender_id: str,
+        channel: str,
+        contact: ContactDetails,
+        consent_at: datetime | None = None,
+        now: datetime | None = None,
+    ) -> str:
+        """Record a referral with the person's consent, and queue the site's email.
+
+        Idempotent: a second call for the same screening returns the same reference.
+        A screening not yet finished (a person who asked for a human before the end)
+        is closed as ``incomplete`` first.
+        """
+        now = now or utcnow()
+        with db.session_scope(self.engine) as session:
+            key = self.sender_key(channel, sender_id)
+            screening = repository.latest_screening(session, key)
+            if screening is None:
+                screening = repository.get_or_start_screening(
+                    session,
+                    sender_key=key,
+                    channel=channel,
+                    criteria_version=self.trial.version,
+                    trial_id=self.trial.id,
+                    now=now,
+                )
+            if screening.outcome is None:
+                repository.finish_screening(session, screening, vocab.INCOMPLETE, now)
+            referral = repository.create_referral(
+                session,
+                screening,
+                name=contact.name,
+                phone=contact.phone,
+                email=contact.email,
+                best_time=contact.best_time,
+                consent_at=consent_at or now,
+                settings=self.settings,
+                now=now,
+            )
+            return referral.reference
+
+    def unfinished_reference(self, *, sender_id: str, channel: str) -> str | None:
+        """The reference of the sender's running screening, if there is one."""
+        with db.session_scope(self.engine) as session:
+            screening = repository.latest_screening(
+                session, self.sender_key(channel, sender_id)
+            )
+            if screening is None or screening.finished_at is not None:
+                return None
+            return screening.reference
+
+
+_lock = threading.Lock()
+_recorder: ScreeningRecorder | None = None
+
+
+def get_recorder(trial: Trial) -> ScreeningRecorder:
+    """The process's recorder, built on first use (never at import time).
+
+    The database is brought to the latest migration the first time.
+    """
+    global _recorder
+    with _lock:
+        if _recorder is None:
+            settings = load_settings()
+            db.upgrade_to_head(settings.database_url)
+            engine = db.make_engine(settings.database_url)
+            _recorder = ScreeningRecorder(settings, engine, trial)
+        return _recorder

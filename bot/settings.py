@@ -1,0 +1,257 @@
+"""Every setting of the domain core, read in one place from environment variables.
+
+``load_settings()`` builds an immutable :class:`Settings` from a mapping (the process
+environment by default) and has no side effects: it creates no directory and reads or
+writes no key. The contact-encryption key is resolved later, on first use, by
+:func:`load_contact_key`, which generates ``var/contact.key`` once when neither
+``CONTACT_KEY`` nor the key file exists.
+
+``.env.example`` at the project root lists the names.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+#: The project root: ``bot/`` lives directly under it.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+# Domain separation for the key derived from the contact key (see sender_secret()).
+_SENDER_SECRET_INFO = b"prescreening/sender-key/v1"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The domain core's configuration. Build it with :func:`load_settings`.
+
+    Attributes:
+        database_url: SQLAlchemy URL; a relative SQLite path is made absolute
+            against the project root.
+        smtp_host: SMTP server for referral notifications.
+        smtp_port: Its port.
+        smtp_user: Login name, or ``None`` for no login.
+        smtp_password: Login password, or ``None``.
+        smtp_starttls: Whether to upgrade the connection with STARTTLS.
+        mail_from: Sender address of notification mail.
+        site_contact_name: The study's contact person, shown to patients.
+        site_contact_org: The site, shown to patients.
+        site_contact_email: Where referral notifications go.
+        site_contact_phone: The site's phone number; empty when none is published.
+        console_base_url: Base URL of the staff console, used in notification links.
+        emergency_number: Local emergency phone number given to patients.
+        contact_key: A Fernet key (URL-safe base64) for contact details, or ``None``
+            to use ``contact_key_file``.
+        contact_key_file: Where the generated key is kept when ``contact_key`` is
+            unset (absolute).
+        outbox_max_attempts: Delivery attempts before an outbox message is left for
+            a human to look at.
+        retention_days: How long screening data is kept.
+    """
+
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'screening.db'}"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_starttls: bool = False
+    mail_from: str = "prescreening@localhost"
+    site_contact_name: str = "Ming Shi, PhD (Principal Investigator)"
+    site_contact_org: str = (
+        "Beijing 302 Hospital (the Fifth Medical Center, Chinese PLA General "
+        "Hospital), Beijing, China"
+    )
+    site_contact_email: str = "study-team@localhost"
+    site_contact_phone: str = ""
+    console_base_url: str = "http://127.0.0.1:8080"
+    emergency_number: str = "120"
+    contact_key: str | None = field(default=None, repr=False)
+    contact_key_file: Path = PROJECT_ROOT / "var" / "contact.key"
+    outbox_max_attempts: int = 10
+    retention_days: int = 90
+
+
+def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
+    """Read the settings from environment variables, with defaults.
+
+    Args:
+        env: The variables to read; the process environment by default. Empty
+            values count as unset for optional secrets.
+
+    Returns:
+        The settings.
+
+    Raises:
+        ValueError: A variable holds a value of the wrong kind (the message names
+            the variable, never its value).
+    """
+    defaults = Settings()
+    return Settings(
+        database_url=resolve_database_url(
+            env.get("DATABASE_URL") or "sqlite:///var/screening.db"
+        ),
+        smtp_host=env.get("SMTP_HOST") or defaults.smtp_host,
+        smtp_port=_int(env, "SMTP_PORT", defaults.smtp_port),
+        smtp_user=env.get("SMTP_USER") or None,
+        smtp_password=env.get("SMTP_PASSWORD") or None,
+        smtp_starttls=_bool(env, "SMTP_STARTTLS", defaults.smtp_starttls),
+        mail_from=env.get("MAIL_FROM") or defaults.mail_from,
+        site_contact_name=env.get("SITE_CONTACT_NAME") or defaults.site_contact_name,
+        site_contact_org=env.get("SITE_CONTACT_ORG") or defaults.site_contact_org,
+        site_contact_email=(
+            env.get("SITE_CONTACT_EMAIL") or defaults.site_contact_email
+        ),
+        site_contact_phone=env.get("SITE_CONTACT_PHONE", defaults.site_contact_phone),
+        console_base_url=(
+            env.get("CONSOLE_BASE_URL") or defaults.console_base_url
+        ).rstrip("/"),
+        emergency_number=env.get("EMERGENCY_NUMBER") or defaults.emergency_number,
+        contact_key=env.get("CONTACT_KEY") or None,
+        contact_key_file=_path(env.get("CONTACT_KEY_FILE") or "var/contact.key"),
+        outbox_max_attempts=_int(
+            env, "OUTBOX_MAX_ATTEMPTS", defaults.outbox_max_attempts, minimum=1
+        ),
+        retention_days=_int(env, "RETENTION_DAYS", defaults.retention_days, minimum=1),
+    )
+
+
+def resolve_database_url(url: str) -> str:
+    """Make a relative SQLite file path absolute against the project root.
+
+    Other URLs, and in-memory SQLite, are returned unchanged.
+
+    Args:
+        url: A SQLAlchemy database URL.
+
+    Returns:
+        The URL, with an absolute path when it names a SQLite file.
+    """
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database:
+        return url
+    if database == ":memory:" or database.startswith("file:"):
+        return url
+    if os.path.isabs(database):
+        return url
+    absolute = str(PROJECT_ROOT / database)
+    return parsed.set(database=absolute).render_as_string(hide_password=False)
+
+
+def load_contact_key(settings: Settings) -> bytes:
+    """Return the Fernet key that encrypts contact details, creating it if needed.
+
+    ``CONTACT_KEY`` wins when set. Otherwise the key is read from
+    ``CONTACT_KEY_FILE``, which is generated on first use with mode 0600. Creation is
+    atomic (write a private temporary file, then hard-link it into place), so two
+    processes starting together end up with the same key.
+
+    Args:
+        settings: The settings naming the key or the key file.
+
+    Returns:
+        The key, as URL-safe base64 bytes accepted by ``cryptography.fernet.Fernet``.
+
+    Raises:
+        ValueError: The configured key is not a valid Fernet key.
+    """
+    if settings.contact_key:
+        key = settings.contact_key.strip().encode("ascii")
+    else:
+        key = _read_or_create_key_file(settings.contact_key_file)
+    _check_fernet_key(key)
+    return key
+
+
+def sender_secret(settings: Settings) -> bytes:
+    """Return the secret for keyed hashes of channel sender ids.
+
+    It is derived from the contact key with HKDF-SHA256 under its own label, so the
+    deployment has one secret to keep, and a sender key reveals nothing about the
+    encryption key.
+
+    Args:
+        settings: The settings naming the contact key.
+
+    Returns:
+        32 secret bytes for :func:`bot.repository.sender_key`.
+    """
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    raw = base64.urlsafe_b64decode(load_contact_key(settings))
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=_SENDER_SECRET_INFO
+    )
+    return hkdf.derive(raw)
+
+
+def _read_or_create_key_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    from cryptography.fernet import Fernet
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(Fernet.generate_key() + b"\n")
+        os.link(tmp, path)  # fails if another process got there first
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_bytes().strip()
+
+
+def _check_fernet_key(key: bytes) -> None:
+    try:
+        raw = base64.urlsafe_b64decode(key)
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise ValueError(
+            "CONTACT_KEY / CONTACT_KEY_FILE does not hold a Fernet key "
+            "(32 bytes, URL-safe base64)"
+        )
+
+
+def _path(value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ValueError(f"{name} must be an integer") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name} must be true or false")

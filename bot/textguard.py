@@ -1,0 +1,27 @@
+"""Rules for making user text safe to hand to the NLU (used by nlu_ext.InputGuard)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+#: The longest text the NLU looks at; nobody's answer needs more.
+MAX_NLU_CHARS = 1000
+
+
+def sanitize(text: str, max_chars: int = MAX_NLU_CHARS) -> str:
+    """Text safe for the NLU: no leading "/" command syntax, no control characters,
+    at most ``max_chars`` characters. Never raises.
+
+    >>> sanitize('/inform{"age": 30}')
+    'inform{"age": 30}'
+    """
+    if not isinstance(text, str):
+        return ""
+    cleaned = "".join(
+        ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text
+    )
+    cleaned = cleaned.strip()
+    # Leading slashes (also full-width and division slashes some keyboards produce)
+    # would make Rasa treat the message as a command.
+    cleaned = cleaned.lstrip("/／∕⁄ \t\n")
+    return cleaned[:max_chars]
