@@ -282,6 +282,15 @@ def rule_facts(rule: Mapping[str, Any] | None) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _possible_values(question: Question) -> list[Any] | None:
+    """The values an answer to ``question`` can take, when there is a fixed set."""
+    if question.type == "yes_no":
+        return list(YES_NO_VALUES)
+    if question.type == "choice":
+        return [c.value for c in question.choices]
+    return None
+
+
 def _check_rule(
     where: str, node: Any, questions: Mapping[str, Question], *, verdict: bool = True
 ) -> None:
@@ -319,9 +328,23 @@ def _check_rule(
             raise CriteriaError(
                 f"{where}: 'within' needs a time_ago fact, {fact!r} is not"
             )
-        jsonschema.validate(
-            arg, _SCHEMA["properties"]["questions"]["items"]["properties"]["window"]
-        )
+        window_schema = _SCHEMA["properties"]["questions"]["items"]["properties"][
+            "window"
+        ]
+        try:
+            jsonschema.validate(arg, window_schema)
+        except jsonschema.ValidationError as exc:
+            raise CriteriaError(
+                f"{where}: bad window on {fact!r}: {exc.message}"
+            ) from exc
+    if op in ("equals", "in"):
+        allowed = _possible_values(question)
+        values = arg if op == "in" and isinstance(arg, list) else [arg]
+        if allowed is not None and any(v not in allowed for v in values):
+            raise CriteriaError(
+                f"{where}: '{op}' on {fact!r} uses {arg!r}; "
+                f"its answers are {[str(v) for v in allowed]}"
+            )
     if op == "map":
         if question.type != "yes_no" or not isinstance(arg, Mapping):
             raise CriteriaError(f"{where}: 'map' needs a yes_no fact and a mapping")
@@ -343,6 +366,14 @@ def parse_trial(data: Mapping[str, Any]) -> Trial:
         jsonschema.validate(data, _SCHEMA)
     except jsonschema.ValidationError as exc:
         path = "/".join(str(p) for p in exc.absolute_path)
+        parts = list(exc.absolute_path)
+        if len(parts) >= 2 and parts[0] in ("criteria", "questions"):
+            try:
+                entry_id = data[parts[0]][parts[1]].get("id")
+            except (KeyError, IndexError, TypeError, AttributeError):
+                entry_id = None
+            if entry_id:
+                path = f"{path} ({parts[0][:-1]} {entry_id})"
         raise CriteriaError(
             f"criteria file invalid at {path or 'top level'}: {exc.message}"
         ) from exc
@@ -382,9 +413,13 @@ def parse_trial(data: Mapping[str, Any]) -> Trial:
             if_not_asked=raw.get("if_not_asked"),
             terms=tuple(raw.get("terms", ())),
         )
-    orders = [q.order for q in questions.values()]
-    if len(set(orders)) != len(orders):
-        raise CriteriaError("two questions share the same 'order'")
+    seen_orders: dict[int, str] = {}
+    for q in questions.values():
+        if q.order in seen_orders:
+            raise CriteriaError(
+                f"questions {seen_orders[q.order]!r} and {q.id!r} share order {q.order}"
+            )
+        seen_orders[q.order] = q.id
     for question in questions.values():
         if question.applies_if is not None:
             _check_rule(

@@ -159,6 +159,10 @@ class _Walker:
             else:
                 self._applies[fact_id] = _Node(None)  # guards against cycles
                 node = self.rule(question.applies_if)
+                if node.truth is None and not node.waiting:
+                    # The gate was answered but is unknown ("not sure" of the sex):
+                    # when in doubt, ask. An unknown never skips a question.
+                    node = _Node(True)
             self._applies[fact_id] = node
         return self._applies[fact_id]
 
@@ -228,6 +232,12 @@ class _Walker:
 
     def _leaf(self, node: Mapping[str, Any]) -> _Node:
         fact_id = node["fact"]
+        answer = self.answers.get(fact_id)
+        if "map" in node and answer is not None and answer.value == "unsure":
+            # A map may say what "not sure" means (the criteria check allows only
+            # "unknown" in criteria; a question's applies_if may say "ask anyway").
+            mapped = node["map"].get("unsure", "unknown")
+            return _Node(None if mapped == "unknown" else bool(mapped))
         value, waiting, open_facts = self.fact_value(fact_id)
         if value is None:
             return _Node(None, open_facts, waiting)

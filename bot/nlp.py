@@ -78,23 +78,25 @@ MAX_CHARS = 20_000
 
 RULER_NAME = "trial_value_ruler"
 
-# ---------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------
 # Token patterns
 #
 # How the spaCy 3.4 English tokenizer splits the awkward cases (checked by the tests):
-#   "171umol/L" -> 171umol / L        "10mg/dl"   -> 10mg / dl       "5.2mg/dL." -> 5.2mg / dL.
-#   "35%"       -> 35 %               "1.8"       -> 1.8             "45,000"    -> 45,000
-#   "x10^9/L"   -> x10 ^ 9 / L        "45x10^9/L" -> 45x10 ^ 9 / L   "10⁹/L"     -> 10⁹/L
-#   "INR:1.8"   -> INR:1.8            "PTA35%"    -> PTA35 %          "45yo"      -> 45yo
-#   "Child-Pugh" -> Child - Pugh      "I'm"       -> I 'm             "3months"   -> 3months
+#   "171umol/L" -> 171umol / L      "10mg/dl"    -> 10mg / dl    "35%"  -> 35 %
+#   "5.2mg/dL." -> 5.2mg / dL.      "x10^9/L"    -> x10 ^ 9 / L  "1.8"  -> 1.8
+#   "45x10^9/L" -> 45x10 ^ 9 / L    "10⁹/L"      -> 10⁹/L        "45yo" -> 45yo
+#   "INR:1.8"   -> INR:1.8          "PTA35%"     -> PTA35 %      "I'm"  -> I 'm
+#   "45,000"    -> 45,000           "Child-Pugh" -> Child - Pugh
+#   "3months"   -> 3months          (the "5.2mg/dL." period stays: capital before it)
 # Patterns match on LOWER (Rasa's SpacyNLP lower-cases text unless case_sensitive).
-# ---------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------
 
 Token = dict[str, Any]
 Alt = list[Token]  # one alternative: a sequence of token specs
 
 NUMBER_WORDS = [
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    "ten",
     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
     "eighteen", "nineteen", "twenty", "thirty", "forty", "fourty", "fifty", "sixty",
     "seventy", "eighty", "ninety", "hundred", "thousand",
@@ -129,8 +131,8 @@ def _w(word: str, op: str | None = None) -> Token:
 _DASH = {"ORTH": {"IN": ["-", "–", "—"]}, "OP": "?"}
 _WORD = _in(NUMBER_WORDS)
 #: a number written in words: "four", "sixty two", "sixty-two", "one point eight",
-#: "one hundred and seventy one point five". The length is bounded (no "*"): an unbounded
-#: operator makes the matcher quadratic on a long run of number words.
+#: "one hundred and seventy one point five". The length is bounded (no "*"): an
+#: unbounded operator makes the matcher quadratic on a long run of number words.
 _WORD_OR_CONNECTOR = _in(NUMBER_WORDS + _NUMBER_CONNECTORS, "?")
 NUM_WORDS: list[Alt] = [
     [_WORD],
@@ -217,7 +219,19 @@ def _pta_patterns() -> list[dict[str, Any]]:
 
 def _platelet_patterns() -> list[dict[str, Any]]:
     keyword: list[Alt] = [
-        [_in(["platelet", "platelets", "plt", "plts", "plat", "thrombocyte", "thrombocytes"])]
+        [
+            _in(
+                [
+                    "platelet",
+                    "platelets",
+                    "plt",
+                    "plts",
+                    "plat",
+                    "thrombocyte",
+                    "thrombocytes",
+                ]
+            )
+        ]
     ]
     times = _in(["x", "×", "*"], "?")
     slash = _in(["/", "per"], "?")
@@ -226,7 +240,14 @@ def _platelet_patterns() -> list[dict[str, Any]]:
     unit: list[Alt] = [
         [],
         # x10^9/L  |  x 10 ^ 9 / L  |  ×10^9/L
-        [times, _re(r"^[x×*]?10$"), {"ORTH": "^", "OP": "?"}, _re(r"^(?:9|e9)$"), slash, litre],
+        [
+            times,
+            _re(r"^[x×*]?10$"),
+            {"ORTH": "^", "OP": "?"},
+            _re(r"^(?:9|e9)$"),
+            slash,
+            litre,
+        ],
         # x10⁹/L (one token)  |  10e9/L
         [times, _re(r"^[x×*]?10(?:⁹|\^9|e9)(?:/l)?\.?$"), slash, litre],
         [_w("g"), _w("/"), _re(r"^l\.?$")],
@@ -235,7 +256,13 @@ def _platelet_patterns() -> list[dict[str, Any]]:
     ]
     glued: list[Alt] = [
         [_re(rf"^{_NUM_RE}k$"), slash, _in(micro, "?")],
-        [_re(rf"^{_DEC_RE}[x×*]10$"), {"ORTH": "^", "OP": "?"}, _re(r"^(?:9|e9)$"), slash, litre],
+        [
+            _re(rf"^{_DEC_RE}[x×*]10$"),
+            {"ORTH": "^", "OP": "?"},
+            _re(r"^(?:9|e9)$"),
+            slash,
+            litre,
+        ],
         [_re(rf"^{_DEC_RE}[x×*]10(?:⁹|\^9|e9)(?:/l)?\.?$"), slash, litre],
         [_re(rf"^{_NUM_RE}/(?:ul|µl|μl|mcl|mm3)$")],
     ]
@@ -260,7 +287,9 @@ def _child_pugh_patterns() -> list[dict[str, Any]]:
         # "Child Pugh class C", "child-pugh grade a"
         + _patterns("CHILD_PUGH", keyword, kind_req, [FILL], [[_in(["a", "b", "c"])]])
         # "Child-Pugh C", "child pugh b" (a bare lower-case "a" is too ambiguous)
-        + _patterns("CHILD_PUGH", keyword, [FILL], [[{"ORTH": {"IN": ["A", "B", "C"]}}]])
+        + _patterns(
+            "CHILD_PUGH", keyword, [FILL], [[{"ORTH": {"IN": ["A", "B", "C"]}}]]
+        )
         + _patterns("CHILD_PUGH", keyword, [FILL], [[_in(["b", "c"])]])
     )
 
@@ -268,8 +297,26 @@ def _child_pugh_patterns() -> list[dict[str, Any]]:
 def _he_grade_patterns() -> list[dict[str, Any]]:
     grade_word: list[Alt] = [[_in(["grade", "stage"])]]
     grade_value: list[Alt] = [
-        [_in(["0", "1", "2", "3", "4", "i", "ii", "iii", "iv",
-              "zero", "one", "two", "three", "four"])]  # fmt: skip
+        [
+            _in(
+                [
+                    "0",
+                    "1",
+                    "2",
+                    "3",
+                    "4",
+                    "i",
+                    "ii",
+                    "iii",
+                    "iv",
+                    "zero",
+                    "one",
+                    "two",
+                    "three",
+                    "four",
+                ]
+            )
+        ]  # fmt: skip
     ]
     hepatic = _in(["hepatic", "liver", "portosystemic"], "?")
     # after the grade, "he" must be written "HE" (else: "stage 2 he was ...")
@@ -293,11 +340,13 @@ _YEARS_WORDS = ["years", "year", "yrs", "yr", "y", "y.o", "y.o.", "yo"]
 
 def _age_patterns() -> list[dict[str, Any]]:
     subject = _in([
-        "i", "he", "she", "they", "we", "patient", "mom", "mum", "mother", "dad", "father",
+        "i", "he", "she", "they", "we", "patient", "mom", "mum", "mother", "dad",
+        "father",
         "husband", "wife", "son", "daughter", "brother", "sister", "grandmother",
         "grandfather", "grandma", "grandpa", "uncle", "aunt", "partner", "friend",
     ])  # fmt: skip
-    be = _in(["'m", "’m", "m", "am", "is", "'s", "’s", "was", "are", "'re", "’re"])
+    # not "was": "I was 45 when ..." is not the age now
+    be = _in(["'m", "’m", "m", "am", "is", "'s", "’s", "are", "'re", "’re"])
     adverb = _in(["now", "currently", "only", "just", "already", "turning"], "?")
     subject_be: list[Alt] = [[subject, be, adverb]]
     years = _in(_YEARS_WORDS)
@@ -335,10 +384,19 @@ _MONTHS = [
 ]  # fmt: skip
 #: months safe to match without a preposition before them ("may" and "march" are verbs)
 _SAFE_MONTHS = [m for m in _MONTHS if m not in ("may", "march", "mar")]
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_WEEKDAYS = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+]
 _TIME_UNITS = [
     "day", "days", "week", "weeks", "wk", "wks", "month", "months", "mo", "mos", "mth",
-    "mths", "year", "years", "yr", "yrs", "decade", "decades", "fortnight", "hour", "hours",
+    "mths", "year", "years", "yr", "yrs", "decade", "decades", "fortnight", "hour",
+    "hours",
 ]  # fmt: skip
 
 
@@ -357,15 +415,51 @@ def _time_patterns() -> list[dict[str, Any]]:
     glued_quantity: list[Alt] = [
         [_re(r"^\d+(?:days?|d|weeks?|wks?|w|months?|mos?|mths?|m|years?|yrs?|y)$")]
     ]
-    prep: list[Alt] = [[_in(["in", "since", "during", "around", "until", "by", "from"])]]
+    prep: list[Alt] = [
+        [_in(["in", "since", "during", "around", "until", "by", "from"])]
+    ]
     month_prep: list[Alt] = [
-        [_in(["in", "since", "during", "last", "this", "early", "late", "mid", "around",
-              "until", "by", "from", "past", "previous"])]  # fmt: skip
+        [
+            _in(
+                [
+                    "in",
+                    "since",
+                    "during",
+                    "last",
+                    "this",
+                    "early",
+                    "late",
+                    "mid",
+                    "around",
+                    "until",
+                    "by",
+                    "from",
+                    "past",
+                    "previous",
+                ]
+            )
+        ]  # fmt: skip
     ]
     relative: list[Alt] = [
-        [_in(["last", "this", "past", "previous"]),
-         _in(["week", "month", "year", "spring", "summer", "autumn", "fall", "winter",
-              "night", "weekend", "christmas", *_WEEKDAYS])],  # fmt: skip
+        [
+            _in(["last", "this", "past", "previous"]),
+            _in(
+                [
+                    "week",
+                    "month",
+                    "year",
+                    "spring",
+                    "summer",
+                    "autumn",
+                    "fall",
+                    "winter",
+                    "night",
+                    "weekend",
+                    "christmas",
+                    *_WEEKDAYS,
+                ]
+            ),
+        ],  # fmt: skip
         [_w("yesterday")],
         [_w("today")],
         [_w("the"), _w("day"), _w("before"), _w("yesterday")],
@@ -385,10 +479,17 @@ def _time_patterns() -> list[dict[str, Any]]:
         + _patterns("TIME", glued_quantity, ago)
         + _patterns("TIME", prep, [[year]])
         + _patterns("TIME", month_prep, [[month]], [[], [year]])
-        + _patterns("TIME", [[], [_w("on")], [_w("in")], [_w("since")]], [[day]], [[month]],
-                    [[], [year]])
+        + _patterns(
+            "TIME",
+            [[], [_w("on")], [_w("in")], [_w("since")]],
+            [[day]],
+            [[month]],
+            [[], [year]],
+        )
         + _patterns("TIME", [[_in(_SAFE_MONTHS)], [_w("may")], [_w("march")]], [[year]])
-        + _patterns("TIME", [[_in(_SAFE_MONTHS)]], [[day]], [[], [_w(","), year], [year]])
+        + _patterns(
+            "TIME", [[_in(_SAFE_MONTHS)]], [[day]], [[], [_w(","), year], [year]]
+        )
         + _patterns("TIME", relative)
         + _patterns("TIME", window, [[], *quantity], unit)
         + _patterns("TIME", [[], [_in(["on", "in", "since"])]], date_token)
@@ -409,9 +510,9 @@ def patterns() -> list[dict[str, Any]]:
     )
 
 
-# ---------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------
 # The pipeline
-# ---------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------
 
 
 def build_pipeline(validate: bool = False) -> Language:
@@ -447,7 +548,7 @@ def build_pipeline(validate: bool = False) -> Language:
 
 
 def build_and_save(path: Path | str) -> Path:
-    """Write the pipeline to ``path``; ``spacy.load(path)`` restores it, no import needed."""
+    """Write the pipeline to ``path``; ``spacy.load(path)`` restores it (no import)."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     default_pipeline().to_disk(path)
@@ -472,30 +573,34 @@ def default_pipeline() -> Language:
     return build_pipeline()
 
 
-# ---------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------
 # From spans to values
-# ---------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------
 
 _WORD_ALT = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _FIRST_NUMBER = re.compile(rf"\d|\b(?:{_WORD_ALT})\b", re.IGNORECASE)
-_GRADE_VALUE = re.compile(r"(?<![\w])(iv|iii|ii|i|[0-4]|zero|one|two|three|four)(?![\w])", re.I)
+_GRADE_VALUE = re.compile(
+    r"(?<![\w])(iv|iii|ii|i|[0-4]|zero|one|two|three|four)(?![\w])", re.I
+)
 _CP_CLASS = re.compile(r"(?<![\w'’])([abc])(?![\w])", re.IGNORECASE)
 _TIMES_TEN = re.compile(r"([x×*])10(?=\s*(?:\^|e9|⁹))", re.IGNORECASE)
 _TRAILING = " \t\r\n.,;:/-"
 
-#: a bare "stage 3" / "grade 2" is not about encephalopathy when one of these is next to it
+#: a bare "stage 3" / "grade 2" is not about encephalopathy next to one of these
 _OTHER_CONDITIONS = frozenset(
-    """ascites varices varix esophageal oesophageal fibrosis steatosis fatty liver cirrhosis
+    """ascites varices varix esophageal oesophageal fibrosis steatosis fatty liver
+    cirrhosis
     kidney renal ckd aki cancer carcinoma tumor tumour hcc lymphoma breast lung colon
     hypertension fever bleeding hemorrhage haemorrhage ulcer reflux burn child pugh
     childpugh ctp""".split()
 )
 _ENCEPHALOPATHY_WORDS = frozenset({"encephalopathy", "he", "coma", "haven"})
-#: an "age" number followed by one of these is not an age ("he is 2 weeks out of hospital")
+#: an "age" number followed by one of these is not an age ("he is 2 weeks out")
 _NOT_AGE_NEXT = frozenset(
     """day days week weeks wk wks month months mo mos hour hours minute minutes kg kgs
-    kilo kilos kilograms lb lbs pound pounds cm m % percent times mg ml g l umol µmol μmol
-    x × points ago back later earlier since after post before""".split()
+    kilo kilos kilograms lb lbs pound pounds stone st cm m foot feet ft inch inches tall
+    % percent times mg ml g l umol µmol μmol x × points of out ago back later earlier
+    since after post before am pm people children kids yuan rmb dollars euros""".split()
 )
 
 
@@ -514,7 +619,7 @@ def _parsers() -> dict[str, Callable[[str], Any]]:
 
 
 def _digits(text: str) -> str:
-    """Number words as digits ("one point eight" -> "1.8"); the text itself on failure."""
+    """Number words as digits ("one point eight" -> "1.8"); the text on failure."""
     try:
         from text_to_num import alpha2digit
 
@@ -577,7 +682,11 @@ def _parse_value(kind: str, span_text: str) -> int | float | None:
         except Exception:  # noqa: BLE001 - a parser bug must not break the conversation
             logger.debug("parser for %s raised on %r", kind, candidate, exc_info=True)
             continue
-        if parsed is None or not getattr(parsed, "ok", False) or getattr(parsed, "unknown", False):
+        if (
+            parsed is None
+            or not getattr(parsed, "ok", False)
+            or getattr(parsed, "unknown", False)
+        ):
             continue
         value = _coerce(kind, getattr(parsed, "value", None))
         if value is not None:
@@ -618,7 +727,7 @@ def _context_rejects(kind: str, ent: Span) -> bool:
 
 
 def _doc_for(text: str, doc: Doc | None) -> Doc:
-    """A doc of ``text`` matched by our ruler; reuses ``doc``'s tokens when they line up."""
+    """A doc of ``text`` matched by our ruler, on ``doc``'s tokens when they line up."""
     from spacy.tokens import Doc as SpacyDoc
 
     nlp = default_pipeline()
@@ -627,8 +736,8 @@ def _doc_for(text: str, doc: Doc | None) -> Doc:
             doc_text = doc.text
         except Exception:  # noqa: BLE001
             doc_text = None
-        # Rasa's SpacyNLP lower-cases the text: compare case-insensitively, and rebuild the
-        # tokens from the original text so patterns on ORTH ("HE", "C") see the real case.
+        # Rasa's SpacyNLP lower-cases the text: compare case-insensitively, and rebuild
+        # the tokens from the original text so ORTH patterns ("HE", "C") see its case.
         if doc_text is not None and len(doc_text) == len(text) and len(doc) > 0:
             if doc_text == text or doc_text == text.lower():
                 words = [text[t.idx : t.idx + len(t.text)] for t in doc]

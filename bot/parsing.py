@@ -1140,6 +1140,8 @@ def parse_platelets(text: str) -> Parsed:
     if giga:
         exponent, s = 9, s[: giga.start()] + " /l" + s[giga.end() :]
     volume = _COUNT_VOLUME.search(s)
+    if volume:  # "/mm3": the 3 is part of the unit
+        s = s[: volume.start()] + " " * len(volume.group()) + s[volume.end() :]
     result = _single_number(answer, kind, s)
     if isinstance(result, Parsed):
         return result
@@ -1257,10 +1259,10 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _HE_TOKEN = r"(iv|iii|ii|i|\d+(?:\.\d+)?)"
 _HE_SECOND = rf"(?:\s*(?:or|to|-|/|and)\s*{_HE_TOKEN})?"
 _HE_KEYWORD_GRADE = re.compile(
-    r"\b(?:grade|stage|gr|level|he|west\s+haven|whc)\s*[-:.]?\s*"
+    r"\b(?:grade|stage|gr|level|west\s+haven|whc)\s*[-:.]?\s*"
     rf"{_HE_TOKEN}{_HE_SECOND}(?![\w.])"
 )
-_HE_BARE_GRADE = re.compile(rf"[^\w-]*(-?{_HE_TOKEN[1:-1]}){_HE_SECOND}\W*")
+_HE_BARE_GRADE = re.compile(rf"[^\w-]*(-?(?:{_HE_TOKEN[1:-1]})){_HE_SECOND}\W*")
 _NOT = r"(?:can\s*not|can'?t|cannot|could\s*n[o']?t|won'?t|will\s+not|does\s*n[o']?t"
 _NOT += r"|doesn't|did\s*n[o']?t|didn't|don'?t|do\s+not|is\s+not|isn't|unable\s+to)"
 _HE_PHRASES: list[tuple[int, re.Pattern[str]]] = [

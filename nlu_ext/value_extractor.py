@@ -4,7 +4,7 @@ Put it after ``SpacyNLP`` (whose ``model`` is the pipeline written by
 ``python -m bot.nlp build <path>``) and ``SpacyTokenizer`` in config.yml::
 
     - name: SpacyNLP
-      model: models/spacy/trial_values
+      model: build/spacy/trial_values
     - name: SpacyTokenizer
     - name: nlu_ext.value_extractor.TrialValueExtractor
 
@@ -15,7 +15,7 @@ platelets, child_pugh, he_grade, time_expression. All the logic lives in ``bot/n
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text, Type
+from typing import Any, Dict, List, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -42,23 +42,23 @@ class TrialValueExtractor(GraphComponent, EntityExtractorMixin):
         return [SpacyNLP]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         """The component's default config.
 
         ``entities``: the entity names to keep (``None``: all of them).
         """
         return {"entities": None}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[str, Any]) -> None:
         """Creates the component from its (merged) config."""
         self._config = {**self.get_default_config(), **(config or {})}
         wanted = self._config.get("entities")
-        self._wanted: Optional[frozenset] = frozenset(wanted) if wanted else None
+        self._wanted: frozenset[str] | None = frozenset(wanted) if wanted else None
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -67,7 +67,7 @@ class TrialValueExtractor(GraphComponent, EntityExtractorMixin):
         return cls(config)
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> List[str]:
         """Python packages the component needs."""
         return ["spacy", "text_to_num"]
 
@@ -83,7 +83,5 @@ class TrialValueExtractor(GraphComponent, EntityExtractorMixin):
             if not found:
                 continue
             self.add_extractor_name(found)
-            message.set(
-                ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True
-            )
+            message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages

@@ -27,24 +27,42 @@ from bot.models import Referral, Screening
 
 DATE = "2026-11-24"
 NO_EXCLUSIONS = {
-    "age": 45, "liver_transplant": "no", "stem_cell_therapy": "no",
-    "liver_cancer": "no", "chronic_liver_disease": "yes", "jaundice": "yes",
-    "ascites": "yes", "encephalopathy": 0, "gi_bleeding": "no", "kidney_injury": "no",
-    "infection": "no", "sex": "male", "planning_baby": "no",
+    "age": 45,
+    "liver_transplant": "no",
+    "stem_cell_therapy": "no",
+    "liver_cancer": "no",
+    "chronic_liver_disease": "yes",
+    "jaundice": "yes",
+    "ascites": "yes",
+    "encephalopathy": 0,
+    "gi_bleeding": "no",
+    "kidney_injury": "no",
+    "infection": "no",
+    "sex": "male",
+    "planning_baby": "no",
     "other_trial": {"never": True, "earliest": None, "latest": None},
     "immune_drugs": {"never": True, "earliest": None, "latest": None},
-    "organ_disease": "no", "thrombosis": "no", "allergy": "no",
+    "organ_disease": "no",
+    "thrombosis": "no",
+    "allergy": "no",
     "alcohol_withdrawal": "no",
     "drug_misuse": {"never": True, "earliest": None, "latest": None},
     "mental_health": {"never": True, "earliest": None, "latest": None},
-    "has_lab_results": "yes", "bilirubin": 171.0, "inr": 1.8, "pta": 35.0,
-    "platelets": 120.0, "child_pugh": 7, "consent": "yes",
-}  # fmt: skip
+    "has_lab_results": "yes",
+    "bilirubin": 171.0,
+    "inr": 1.8,
+    "pta": 35.0,
+    "platelets": 120.0,
+    "child_pugh": 7,
+    "consent": "yes",
+}
 
 
 def state(**values: Any) -> dict:
     """The `answers` slot for these fact values."""
-    return {k: {"value": v, "text": str(v), "unknown": False} for k, v in values.items()}
+    return {
+        k: {"value": v, "text": str(v), "unknown": False} for k, v in values.items()
+    }
 
 
 def run(action, dispatcher, tracker, domain) -> list:
@@ -60,8 +78,13 @@ def slot_events(events) -> dict:
 
 
 def screening_slots(**extra) -> dict:
-    return {"screening_consent": True, "respondent": "self", "screening_date": DATE,
-            "requested_slot": "answer", **extra}  # fmt: skip
+    return {
+        "screening_consent": True,
+        "respondent": "self",
+        "screening_date": DATE,
+        "requested_slot": "answer",
+        **extra,
+    }
 
 
 def test_intro_asks_consent_with_plain_text_buttons(dispatcher, make_tracker, domain):
@@ -69,12 +92,17 @@ def test_intro_asks_consent_with_plain_text_buttons(dispatcher, make_tracker, do
 
     message = dispatcher.messages[0]
     assert "not medical advice" in message["text"]
-    assert [b["payload"] for b in message["buttons"]] == ["Yes, let's start", "No, thanks"]
+    assert [b["payload"] for b in message["buttons"]] == [
+        "Yes, let's start",
+        "No, thanks",
+    ]
 
 
 def test_declining_consent_ends_politely(dispatcher, make_tracker, domain):
-    tracker = make_tracker({"screening_consent": False, "requested_slot": "screening_consent"},
-                           events=[{"event": "slot", "name": "screening_consent", "value": False}])  # fmt: skip
+    tracker = make_tracker(
+        {"screening_consent": False, "requested_slot": "screening_consent"},
+        events=[{"event": "slot", "name": "screening_consent", "value": False}],
+    )
 
     events = run(ValidateScreeningForm(), dispatcher, tracker, domain)
 
@@ -103,17 +131,22 @@ def _validate_answer(make_tracker, dispatcher, domain, text, **slots):
     tracker = make_tracker(
         screening_slots(answer=text, **slots),
         text=text,
-        events=[{"event": "user", "text": text, "input_channel": "rest"},
-                {"event": "slot", "name": "answer", "value": text}],
-    )  # fmt: skip
-    return slot_events(asyncio.run(ValidateScreeningForm().run(dispatcher, tracker, domain)))
+        events=[
+            {"event": "user", "text": text, "input_channel": "rest"},
+            {"event": "slot", "name": "answer", "value": text},
+        ],
+    )
+    return slot_events(
+        asyncio.run(ValidateScreeningForm().run(dispatcher, tracker, domain))
+    )
 
 
 def test_an_answer_is_parsed_recorded_and_the_next_question_chosen(
     dispatcher, make_tracker, domain, app_database
 ):
-    slots = _validate_answer(make_tracker, dispatcher, domain, "I'm forty-five",
-                             current_question="age")  # fmt: skip
+    slots = _validate_answer(
+        make_tracker, dispatcher, domain, "I'm forty-five", current_question="age"
+    )
 
     assert slots["answers"]["age"]["value"] == 45
     assert slots["current_question"] == "liver_transplant"
@@ -126,13 +159,25 @@ def test_an_answer_is_parsed_recorded_and_the_next_question_chosen(
 def test_a_unclear_answer_is_asked_again_once_then_recorded_as_unknown(
     dispatcher, make_tracker, domain, app_database
 ):
-    first = _validate_answer(make_tracker, dispatcher, domain, "purple",
-                             current_question="bilirubin", has_lab_results=None)  # fmt: skip
+    first = _validate_answer(
+        make_tracker,
+        dispatcher,
+        domain,
+        "purple",
+        current_question="bilirubin",
+        has_lab_results=None,
+    )
     assert first["answer"] is None and first["retries"] == 1.0
     assert "answers" not in first  # nothing recorded yet
 
-    second = _validate_answer(make_tracker, dispatcher, domain, "purple again",
-                              current_question="age", retries=1.0)  # fmt: skip
+    second = _validate_answer(
+        make_tracker,
+        dispatcher,
+        domain,
+        "purple again",
+        current_question="age",
+        retries=1.0,
+    )
 
     assert second["answers"]["age"]["unknown"] is True
     assert second["retries"] == 0.0
@@ -153,14 +198,22 @@ def test_bleeding_now_gets_emergency_advice_first(
 ):
     answers = state(**{k: NO_EXCLUSIONS[k] for k in list(NO_EXCLUSIONS)[:8]})
 
-    slots = _validate_answer(make_tracker, dispatcher, domain, "Yes",
-                             current_question="gi_bleeding", answers=answers)  # fmt: skip
+    slots = _validate_answer(
+        make_tracker,
+        dispatcher,
+        domain,
+        "Yes",
+        current_question="gi_bleeding",
+        answers=answers,
+    )
 
     assert dispatcher.messages[0]["response"] == "utter_emergency"
     assert slots["current_question"] is None  # an exclusion ends the questions
 
 
-def test_result_explains_the_exclusion_kindly(dispatcher, make_tracker, domain, app_database):
+def test_result_explains_the_exclusion_kindly(
+    dispatcher, make_tracker, domain, app_database
+):
     answers = state(**{**NO_EXCLUSIONS, "liver_cancer": "yes"})
     tracker = make_tracker(screening_slots(answers=answers))
 
@@ -174,10 +227,16 @@ def test_result_explains_the_exclusion_kindly(dispatcher, make_tracker, domain, 
 
 @pytest.mark.parametrize(
     ("override", "outcome"),
-    [({}, "likely_eligible"), ({"has_lab_results": "no"}, "needs_review"),
-     ({"thrombosis": "yes"}, "needs_review"), ({"age": 71}, "ineligible")],
-)  # fmt: skip
-def test_result_outcomes(dispatcher, make_tracker, domain, app_database, override, outcome):
+    [
+        ({}, "likely_eligible"),
+        ({"has_lab_results": "no"}, "needs_review"),
+        ({"thrombosis": "yes"}, "needs_review"),
+        ({"age": 71}, "ineligible"),
+    ],
+)
+def test_result_outcomes(
+    dispatcher, make_tracker, domain, app_database, override, outcome
+):
     answers = {**NO_EXCLUSIONS, **override}
     if override.get("has_lab_results") == "no":
         for lab in ("bilirubin", "inr", "pta", "platelets", "child_pugh"):
@@ -195,10 +254,12 @@ def test_correction_during_the_form_updates_the_answer(
     dispatcher, make_tracker, domain, app_database
 ):
     tracker = make_tracker(
-        screening_slots(answers=state(age=45)), text="actually she is 52", intent="correct",
+        screening_slots(answers=state(age=45)),
+        text="actually she is 52",
+        intent="correct",
         entities=[{"entity": "age", "value": 52, "start": 15, "end": 17}],
         active_loop="screening_form",
-    )  # fmt: skip
+    )
 
     events = run(CorrectAnswer(), dispatcher, tracker, domain)
 
@@ -212,9 +273,10 @@ def test_correction_after_the_result_that_reopens_questions(
     answers = state(age=45, liver_transplant="yes")
     tracker = make_tracker(
         screening_slots(answers=answers, outcome="ineligible"),
-        text="sorry, he never had a transplant", intent="correct",
+        text="sorry, he never had a transplant",
+        intent="correct",
         entities=[{"entity": "topic", "value": "liver_transplant"}],
-    )  # fmt: skip
+    )
 
     events = run(CorrectAnswer(), dispatcher, tracker, domain)
 
@@ -228,9 +290,10 @@ def test_correction_that_changes_a_finished_result_shows_it_again(
 ):
     tracker = make_tracker(
         screening_slots(answers=state(**NO_EXCLUSIONS), outcome="likely_eligible"),
-        text="wait, I did have a transplant", intent="correct",
+        text="wait, I did have a transplant",
+        intent="correct",
         entities=[{"entity": "topic", "value": "liver_transplant"}],
-    )  # fmt: skip
+    )
 
     events = run(CorrectAnswer(), dispatcher, tracker, domain)
 
@@ -259,7 +322,9 @@ def test_why_ask_explains_the_pending_question(dispatcher, make_tracker, domain)
 def test_stop_ends_the_form_and_records_incomplete(
     dispatcher, make_tracker, domain, app_database
 ):
-    tracker = make_tracker(screening_slots(answers=state(age=45)), active_loop="screening_form")
+    tracker = make_tracker(
+        screening_slots(answers=state(age=45)), active_loop="screening_form"
+    )
 
     events = run(StopScreening(), dispatcher, tracker, domain)
 
@@ -270,9 +335,14 @@ def test_stop_ends_the_form_and_records_incomplete(
 
 @pytest.mark.parametrize(
     ("phone", "valid"),
-    [("138 0013 8000", True), ("+86 138 0013 8000", True), ("+44 20 7946 0958", True),
-     ("12345", False), ("call me maybe", False)],
-)  # fmt: skip
+    [
+        ("138 0013 8000", True),
+        ("+86 138 0013 8000", True),
+        ("+44 20 7946 0958", True),
+        ("12345", False),
+        ("call me maybe", False),
+    ],
+)
 def test_contact_phone_validation(dispatcher, make_tracker, domain, phone, valid):
     result = ValidateContactForm().validate_contact_phone(
         phone, dispatcher, make_tracker(), domain
@@ -283,8 +353,14 @@ def test_contact_phone_validation(dispatcher, make_tracker, domain, phone, valid
 
 
 def test_contact_read_back_shows_the_details(dispatcher, make_tracker, domain):
-    tracker = make_tracker({"contact_name": "Li Wei", "contact_phone": "+8613800138000",
-                            "contact_email": "not given", "best_time": "mornings"})  # fmt: skip
+    tracker = make_tracker(
+        {
+            "contact_name": "Li Wei",
+            "contact_phone": "+8613800138000",
+            "contact_email": "not given",
+            "best_time": "mornings",
+        }
+    )
 
     run(AskContactConfirmed(), dispatcher, tracker, domain)
 
@@ -296,10 +372,15 @@ def test_referral_is_recorded_once_with_consent(
     dispatcher, make_tracker, domain, app_database
 ):
     slots = screening_slots(
-        answers=state(**NO_EXCLUSIONS), outcome="likely_eligible", share_consent=True,
-        contact_name="Li Wei", contact_phone="+8613800138000", contact_email="not given",
-        best_time="mornings", contact_confirmed=True,
-    )  # fmt: skip
+        answers=state(**NO_EXCLUSIONS),
+        outcome="likely_eligible",
+        share_consent=True,
+        contact_name="Li Wei",
+        contact_phone="+8613800138000",
+        contact_email="not given",
+        best_time="mornings",
+        contact_confirmed=True,
+    )
     run(ScreeningResult(), dispatcher, make_tracker(slots), domain)
 
     first = run(SubmitReferral(), dispatcher, make_tracker(slots), domain)

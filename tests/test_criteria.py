@@ -277,20 +277,6 @@ NAMES_ENTRY_BY_POSITION_ONLY = {
     "missing_registry_text": "criteria/5",
     "unknown_means_not_staff_review": "criteria/10",
 }
-NOT_NAMED = {
-    "missing_registry_text": (
-        "BUG: a jsonschema-level error (missing registry_text) is reported as "
-        "'criteria file invalid at criteria/5: ...': the criterion's id is not named"
-    ),
-    "unknown_means_not_staff_review": (
-        "BUG: a jsonschema-level error (unknown_means) is reported as "
-        "'criteria file invalid at criteria/10: ...': the criterion's id is not named"
-    ),
-    "duplicate_order": (
-        "BUG: a duplicate 'order' is reported as \"two questions share the same "
-        "'order'\": neither question nor the order value is named"
-    ),
-}
 
 
 def test_shipped_criteria_file_is_valid(pristine) -> None:
@@ -318,9 +304,6 @@ def test_malformed_file_is_refused_loudly(pristine, breaker, keyword) -> None:
             b,
             e,
             id=c,
-            marks=[pytest.mark.xfail(strict=True, reason=NOT_NAMED[c])]
-            if c in NOT_NAMED
-            else [],
         )
         for c, b, _, e in MALFORMED
     ],
@@ -347,14 +330,6 @@ def test_positions_used_above_are_the_entries_meant(pristine) -> None:
     assert pristine["criteria"][10]["id"] == "exc_allergy"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: a bad 'within' window unit in a rule ({weeks: 4}) escapes as a raw "
-        "jsonschema.ValidationError from _check_rule, not a CriteriaError naming the "
-        "criterion"
-    ),
-)
 def test_bad_window_unit_in_rule_is_a_criteria_error(pristine) -> None:
     broken = copy.deepcopy(pristine)
     _criterion(broken, "exc_immune_drugs")["rule"]["within"] = {"weeks": 4}
@@ -362,14 +337,6 @@ def test_bad_window_unit_in_rule_is_a_criteria_error(pristine) -> None:
         parse_trial(broken)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: 'equals' values are not checked against the fact's answers: an unquoted "
-        "YAML `equals: yes` loads as True and is accepted, making the exclusion "
-        "impossible to meet (the engine compares 'yes' == True)"
-    ),
-)
 @pytest.mark.parametrize("bad", [True, "Yes", "y"])
 def test_equals_value_outside_the_facts_answers_is_refused(pristine, bad) -> None:
     broken = copy.deepcopy(pristine)

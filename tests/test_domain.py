@@ -26,10 +26,24 @@ NLU = ROOT / "data" / "nlu"
 #: Variables the actions supply to catalogue messages (actions/common.py `say`, the
 #: question message, and result_variables).
 SUPPLIED = {
-    "site_contact", "emergency_number", "contact_name", "contact_phone",
-    "contact_email", "best_time", "screening_ref", "number", "total", "question",
-    "example", "reasons", "review_items", "final_decision", "trial_title", "label", "why",
-}  # fmt: skip
+    "site_contact",
+    "emergency_number",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "best_time",
+    "screening_ref",
+    "number",
+    "total",
+    "question",
+    "example",
+    "reasons",
+    "review_items",
+    "final_decision",
+    "trial_title",
+    "label",
+    "why",
+}
 
 
 def _yaml(path: Path) -> dict:
@@ -115,9 +129,10 @@ def test_action_classes_are_one_per_module_except_the_slot_askers():
     import actions.ask_slots
 
     concrete = [
-        cls for cls in _all_subclasses(Action)
+        cls
+        for cls in _all_subclasses(Action)
         if cls.__module__.startswith("actions.") and not inspect.isabstract(cls)
-    ]  # fmt: skip
+    ]
     by_module: dict[str, int] = {}
     for cls in concrete:
         by_module[cls.__module__] = by_module.get(cls.__module__, 0) + 1

@@ -96,9 +96,9 @@ def answers_from(values: Mapping[str, Any]) -> dict[str, Answer]:
     return {f: answer(f, v) for f, v in values.items() if v is not DROP}
 
 
-def screen(overrides: Mapping[str, Any] | None = None, base=None) -> Evaluation:
-    """Evaluate ``CLEAN`` (or ``base``) with some facts changed or dropped."""
-    values = {**(CLEAN if base is None else base), **(overrides or {})}
+def screen(overrides: Mapping[str, Any] | None = None) -> Evaluation:
+    """Evaluate ``CLEAN`` with some facts changed (or dropped with ``DROP``)."""
+    values = {**CLEAN, **(overrides or {})}
     return evaluate(TRIAL, answers_from(values), SCREENING)
 
 
@@ -735,37 +735,27 @@ def test_property_any_conversation_terminates(data) -> None:
             st.one_of(unknown_value(question), known_value(question)), label=question.id
         )
 
-    asked, ev = simulate(pick)
+    asked, _ = simulate(pick)
     assert len(asked) <= len(TRIAL.questions)
     assert len(set(asked)) == len(asked)
 
 
-# --- known bugs (strict xfail: turns into a failure once fixed) ----------------
+# --- regressions: bugs found by these tests, fixed in bot/engine.py --------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: sex answered 'I don't know' makes applies_if of pregnancy and "
-        "planning_baby unknown-but-not-waiting, so the engine falls back to "
-        "if_not_asked 'no': neither question is asked and exc_pregnancy is "
-        "silently not_met (likely_eligible)"
-    ),
-)
 def test_unknown_sex_never_silently_passes_the_pregnancy_exclusion() -> None:
     ev = screen({"sex": DONT_KNOW, "pregnancy": DROP})
     assert verdict(ev, "exc_pregnancy") != NOT_MET
     assert ev.outcome != LIKELY_ELIGIBLE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: the lab questions' applies_if maps has_lab_results 'unsure' to true, but "
-        "Answer.known_value turns 'unsure' into None before the map is read, so the "
-        "labs are never asked after 'not sure'"
-    ),
-)
 def test_unsure_about_lab_results_still_asks_for_the_labs() -> None:
     ev = screen({"has_lab_results": "unsure", **{f: DROP for f in LAB_FACTS}})
     assert ev.next_question is not None and ev.next_question.id == "bilirubin"
+
+
+def test_unsure_about_lab_results_does_not_rule_out_before_asking_bilirubin() -> None:
+    values = {"age": 45, "jaundice": "no", "has_lab_results": "unsure"}
+    ev = evaluate(TRIAL, answers_from(values), SCREENING)
+    assert ev.outcome != INELIGIBLE
+    assert ev.next_question is not None

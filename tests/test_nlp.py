@@ -9,6 +9,9 @@ import pytest
 
 spacy = pytest.importorskip("spacy")
 
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
 from bot import nlp  # noqa: E402
 from bot.nlp import build_and_save, extract_values, load_pipeline  # noqa: E402
 
@@ -51,6 +54,7 @@ EXAMPLES = [
     ("Child-Pugh 10", "child_pugh", 10),
     ("Child Pugh class C", "child_pugh", 10),
     ("child pugh score of 8", "child_pugh", 8),
+    ("Child-Pugh A", "child_pugh", 6),  # a class alone: the score bot.parsing gives it
     ("grade 2 encephalopathy", "he_grade", 2),
     ("HE grade II", "he_grade", 2),
     ("stage 3", "he_grade", 3),
@@ -127,6 +131,11 @@ def test_several_values_in_one_message():
         "Child Pugh is a concern",  # "a" is an article here
         "I may 5 times",  # "may" is a verb
         "bilirubin less than 50",  # a bound is not a value
+        "I am 5 foot 6",  # a height
+        "I was 45 when it started",  # a past age
+        "Stage 4 cancer",
+        "No, I don't know my INR",
+        "INR unknown",
     ],
 )
 def test_look_alikes_are_not_extracted(text):
@@ -179,6 +188,30 @@ def test_bad_inputs_never_raise(text):
         assert text[ent["start"] : ent["end"]] == ent["text"]
 
 
+_WORDS = [
+    "INR", "bilirubin", "PLT", "PTA", "Child-Pugh", "grade", "stage", "HE", "I'm", "is",
+    "he", "aged", "turned", "years", "old", "ago", "in", "last", "March", "2019", "45",
+    "1.8", "171umol/L", "mg/dl", "35%", "x10^9/L", "45,000", "one", "point", "eight",
+    "sixty", "two", "weeks", "C", "II", ".", ",", "😀", "肝", "\x00", "-", "  ",
+]  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=200),
+        st.lists(st.sampled_from(_WORDS), max_size=40).map(" ".join),
+        st.lists(st.sampled_from(_WORDS), max_size=40).map("".join),
+    )
+)
+def test_any_text_gives_well_formed_entities(text):
+    for ent in extract_values(text):
+        assert 0 <= ent["start"] < ent["end"] <= len(text)
+        assert text[ent["start"] : ent["end"]] == ent["text"]
+        assert ent["entity"] in UNITS
+        assert ent["value"] is not None
+
+
 def test_not_a_string_gives_nothing():
     assert extract_values(None) == []  # type: ignore[arg-type]
     assert extract_values(42) == []  # type: ignore[arg-type]
@@ -189,7 +222,9 @@ def test_a_doc_of_another_text_is_ignored(pipeline):
     assert extract_values("platelets 45", other)[0]["entity"] == "platelets"
 
 
-def test_saved_pipeline_is_small_and_loads_with_plain_spacy(saved_path, loaded, pipeline):
+def test_saved_pipeline_is_small_and_loads_with_plain_spacy(
+    saved_path, loaded, pipeline
+):
     size = sum(f.stat().st_size for f in saved_path.rglob("*") if f.is_file())
     assert size < 5 * 1024 * 1024
     assert loaded.pipe_names == ["trial_value_ruler"]
@@ -221,8 +256,12 @@ def test_command_line_build(tmp_path, capsys):
     assert nlp.main(["nonsense"]) == 2
 
 
-def test_load_pipeline_is_cached(saved_path):
-    assert load_pipeline(saved_path) is load_pipeline(str(saved_path))
+def test_load_pipeline_is_cached(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(spacy, "load", lambda path: calls.append(path) or object())
+    first = load_pipeline(tmp_path)
+    assert load_pipeline(str(tmp_path)) is first
+    assert calls == [str(tmp_path.resolve())]
 
 
 def test_patterns_are_valid_for_spacy():
