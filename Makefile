@@ -14,8 +14,8 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install spacy train run test test-fast lint validate crossval nlu-heldout \
-        readability lock clean
+.PHONY: help install system spacy train run console test test-fast lint validate crossval \
+        nlu-heldout readability lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,7 +23,10 @@ help: ## List the targets
 $(STAMP): requirements.lock scripts/setup-venv.sh
 	@scripts/setup-venv.sh
 
-install: $(STAMP) ## Build .venv with Python 3.10 and the pinned packages (once)
+install: $(STAMP) system ## Build .venv with Python 3.10 and the pinned packages (once)
+
+system: ## Install Debian's chromium + chromium-driver if missing (root only; browser test)
+	@scripts/setup-system.sh
 
 $(SPACY_MODEL)/meta.json: $(STAMP) bot/nlp.py
 	$(PY) -m bot.nlp build $(SPACY_MODEL)
@@ -37,17 +40,20 @@ $(MODEL): $(STAMP) $(SPACY_MODEL)/meta.json $(MODEL_INPUTS) nlu_ext/*.py
 
 train: $(MODEL) ## Train the Rasa model when data, domain or config changed
 
-run: $(MODEL) ## Set up if needed, then start the action server, Rasa, outbox worker
+run: $(MODEL) ## Set up if needed, then start the servers, outbox worker, staff console
 	@scripts/run.sh
+
+console: $(STAMP) ## Start only the staff console (http://127.0.0.1:8080)
+	$(PY) -m bot console
 
 validate: $(STAMP) $(SPACY_MODEL)/meta.json ## rasa data validate
 	$(RASA) data validate
 
-test: $(MODEL) ## Set up if needed, then run every test (lint, pytest, stories, NLU)
+test: system $(MODEL) ## Set up if needed, then run every test (lint, pytest, stories, NLU)
 	$(VENV)/bin/ruff check bot actions nlu_ext tests scripts
 	$(PY) -m pytest -q
 
-test-fast: $(STAMP) $(SPACY_MODEL)/meta.json ## Tests that need no trained model
+test-fast: system $(STAMP) $(SPACY_MODEL)/meta.json ## Tests that need no trained model
 	$(PY) -m pytest -q -m "not rasa and not e2e"
 
 lint: $(STAMP) ## ruff

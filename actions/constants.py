@@ -37,5 +37,29 @@ VALUE_ENTITY_FACTS = {
 }
 TOPIC_ENTITY = "topic"
 
+# While a screening question is pending, these intents are interruptions handled by
+# the rules (an explanation, the emergency advice...), not answers. Anything else,
+# including "I don't know" and messages the NLU could not classify, is an answer, and
+# a tapped quick reply always is.
+INTERRUPTION_INTENTS = frozenset(
+    {
+        "faq",
+        "explain",
+        "chitchat",
+        "why_ask",
+        "stop",
+        "human_handoff",
+        "bot_challenge",
+        "emergency",
+        "correct",
+        "start_over",
+        "out_of_scope",
+        "greet",
+        "goodbye",
+        "thank",
+        "continue_screening",
+    }
+)
+
 # Text shown for an optional field that was skipped.
 NOT_GIVEN = "not given"

@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions import constants as c
 from bot import vocab
-from bot.conversation import answer_question
+from bot.conversation import answer_question, is_quick_reply
 from bot.service import utcnow
 
 ACTION_NAME = "validate_screening_form"
@@ -44,6 +44,30 @@ class ValidateScreeningForm(FormValidationAction):
             if common.evaluation(tracker).complete:
                 return [c.SCREENING_CONSENT, c.RESPONDENT]
         return [c.SCREENING_CONSENT, c.RESPONDENT, c.ANSWER]
+
+    def extract_answer(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """The user's message as the answer to the pending question, if it is one."""
+        if tracker.get_slot(c.REQUESTED_SLOT) != c.ANSWER or not _fresh_user_turn(
+            tracker
+        ):
+            return {}
+        message = tracker.latest_message or {}
+        text = str(message.get("text") or "")
+        evaluation = common.evaluation(tracker)
+        current = tracker.get_slot(c.CURRENT_QUESTION)
+        if current in evaluation.open_facts:
+            question = common.trial().question(current)
+            if is_quick_reply(common.trial(), question, text):
+                return {c.ANSWER: text}
+        intent = (message.get("intent") or {}).get("name")
+        if intent in c.INTERRUPTION_INTENTS:
+            return {}
+        return {c.ANSWER: text}
 
     def validate_screening_consent(
         self,
@@ -115,3 +139,18 @@ class ValidateScreeningForm(FormValidationAction):
         if reference:
             slots[c.SCREENING_REF] = reference
         return slots
+
+
+def _fresh_user_turn(tracker: Tracker) -> bool:
+    """True when the form runs straight after the user's message (not when it comes
+    back after an interruption was answered)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return True
+        if event.get("event") == "action" and event.get("name") not in (
+            c.SCREENING_FORM,
+            "action_listen",
+            None,
+        ):
+            return False
+    return False

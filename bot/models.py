@@ -8,8 +8,11 @@ Conventions:
       :class:`Answer` is marked ``superseded`` and a new row added.
     * Contact details on :class:`Referral` are encrypted with Fernet
       (:class:`EncryptedText`); the raw table holds only ciphertext.
-    * A channel's sender id is never stored: :attr:`Screening.sender_key` holds a keyed
-      hash of it (``bot.repository.sender_key``).
+    * A channel's sender id is never stored in clear: :attr:`Screening.sender_key`
+      holds a keyed hash of it (``bot.repository.sender_key``), and
+      :attr:`Screening.conversation_id`, which the staff console needs to find the
+      transcript in Rasa's tracker store, is encrypted like contact details (on SMS
+      and WhatsApp the sender id is the person's phone number).
 
 The schema is created by the Alembic migrations in ``migrations/``; ``create_all`` in
 ``bot.db`` is for tests and throwaway databases.
@@ -184,6 +187,11 @@ class Screening(Base):
     outcome = Column(String(20))
     criteria_version = Column(String(32), nullable=False)
     trial_id = Column(String(64), nullable=False)
+    #: The tracker store's sender id of the conversation (encrypted at rest), so the
+    #: console can show the transcript; cleared when the transcript is purged.
+    conversation_id = Column(EncryptedText())
+    #: When the retention job purged this screening's answers and transcript.
+    purged_at = Column(UTCDateTime())
 
     answers = relationship(
         "Answer",
@@ -385,6 +393,30 @@ class StaffNote(Base):
 
     referral = relationship("Referral", back_populates="notes")
     author = relationship("StaffUser")
+
+
+class StaffSession(Base):
+    """A signed-in console session (server-side; the cookie holds only a random id).
+
+    The primary key is the SHA-256 of the cookie's value, so a copy of the database
+    does not hand out live sessions. ``csrf_token`` is the session's synchronizer
+    token, sent back with every form.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id = Column(String(64), primary_key=True)
+    user_id = Column(
+        Integer,
+        ForeignKey("staff_users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    last_seen_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    user = relationship("StaffUser")
 
 
 class AuditEvent(Base):

@@ -86,6 +86,8 @@ class ScreeningRecorder:
                 trial_id=self.trial.id,
                 now=now,
             )
+            if screening.conversation_id is None:
+                screening.conversation_id = sender_id
             if respondent:
                 screening.respondent = respondent
             if relation:

@@ -54,7 +54,18 @@ class Settings:
             unset (absolute).
         outbox_max_attempts: Delivery attempts before an outbox message is left for
             a human to look at.
-        retention_days: How long screening data is kept.
+        retention_days: How long the transcript and answers of a screening that
+            led to no referral are kept (``python -m bot retention``).
+        tracker_db_url: Rasa's SQL tracker store (transcripts), read by the staff
+            console; a relative SQLite path is taken from the project root.
+        console_host: Interface the staff console listens on.
+        console_port: Its port.
+        console_secure_cookies: Mark the console's cookies ``Secure`` (sent over
+            HTTPS only). Defaults to on when ``console_base_url`` is https.
+        session_idle_minutes: A console session ends after this much inactivity.
+        session_max_hours: ... and this long after sign-in, whatever the activity.
+        login_max_failures: Failed sign-ins in a row that lock an account ...
+        lockout_minutes: ... for this long.
     """
 
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'screening.db'}"
@@ -77,6 +88,14 @@ class Settings:
     contact_key_file: Path = PROJECT_ROOT / "var" / "contact.key"
     outbox_max_attempts: int = 10
     retention_days: int = 90
+    tracker_db_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
+    console_host: str = "127.0.0.1"
+    console_port: int = 8080
+    console_secure_cookies: bool = False
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    login_max_failures: int = 5
+    lockout_minutes: int = 15
 
 
 def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
@@ -120,7 +139,37 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
             env, "OUTBOX_MAX_ATTEMPTS", defaults.outbox_max_attempts, minimum=1
         ),
         retention_days=_int(env, "RETENTION_DAYS", defaults.retention_days, minimum=1),
+        tracker_db_url=resolve_database_url(_tracker_db_url(env)),
+        console_host=env.get("CONSOLE_HOST") or defaults.console_host,
+        console_port=_int(env, "CONSOLE_PORT", defaults.console_port, minimum=1),
+        console_secure_cookies=_bool(
+            env,
+            "CONSOLE_SECURE_COOKIES",
+            (env.get("CONSOLE_BASE_URL") or "").lower().startswith("https://"),
+        ),
+        session_idle_minutes=_int(
+            env, "SESSION_IDLE_MINUTES", defaults.session_idle_minutes, minimum=1
+        ),
+        session_max_hours=_int(
+            env, "SESSION_MAX_HOURS", defaults.session_max_hours, minimum=1
+        ),
+        login_max_failures=_int(
+            env, "LOGIN_MAX_FAILURES", defaults.login_max_failures, minimum=1
+        ),
+        lockout_minutes=_int(
+            env, "LOGIN_LOCKOUT_MINUTES", defaults.lockout_minutes, minimum=1
+        ),
     )
+
+
+def _tracker_db_url(env: Mapping[str, str]) -> str:
+    """``TRACKER_DB_URL``; else ``TRACKER_DB`` (the SQLite file ``scripts/run.sh``
+    hands to Rasa's tracker store); else ``var/tracker.db``."""
+    if env.get("TRACKER_DB_URL"):
+        return env["TRACKER_DB_URL"]
+    if env.get("TRACKER_DB"):
+        return f"sqlite:///{_path(env['TRACKER_DB'])}"
+    return "sqlite:///var/tracker.db"
 
 
 def resolve_database_url(url: str) -> str:

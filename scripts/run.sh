@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# Start the assistant locally: action server, Rasa server (REST + socket.io), and the
-# outbox worker that mails referrals to the site contact. Ctrl-C stops everything.
+# Start the assistant locally: action server, Rasa server (REST + socket.io), the
+# outbox worker that mails referrals to the site contact, and the staff console
+# (which reads transcripts from the same tracker store), and the public widget page
+# (channels.widget). Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
 export ACTION_PORT=${ACTION_PORT:-5055}
 export RASA_PORT=${RASA_PORT:-5005}
+export CONSOLE_PORT=${CONSOLE_PORT:-8080}
+export WIDGET_PORT=${WIDGET_PORT:-8081}
+export RASA_PUBLIC_URL=${RASA_PUBLIC_URL:-http://127.0.0.1:$RASA_PORT}
+# Browsers may call Rasa (socket.io) only from the widget's origin; in production set
+# CORS_ORIGIN to the public widget origin and the trial site embedding it (spaces).
+read -r -a cors_origins <<<"${CORS_ORIGIN:-http://127.0.0.1:$WIDGET_PORT http://localhost:$WIDGET_PORT}"
 mkdir -p var/log
 export TRACKER_DB=${TRACKER_DB:-$PWD/var/tracker.db}
 PY=.venv/bin/python
@@ -29,20 +37,30 @@ $PY -m bot migrate >/dev/null
 pids+=($!)
 $PY -m bot outbox >var/log/outbox.log 2>&1 &
 pids+=($!)
+$PY -m bot console >var/log/console.log 2>&1 &
+pids+=($!)
+$PY -m channels.widget >var/log/widget.log 2>&1 &
+pids+=($!)
 .venv/bin/rasa run --model models/current.tar.gz --port "$RASA_PORT" \
   --credentials credentials.yml --endpoints endpoints.yml \
-  --cors "${CORS_ORIGIN:-http://127.0.0.1:$RASA_PORT}" >var/log/rasa.log 2>&1 &
+  --cors "${cors_origins[@]}" >var/log/rasa.log 2>&1 &
 pids+=($!)
 
 wait_for "http://127.0.0.1:$ACTION_PORT/health" "action server" 60
 wait_for "http://127.0.0.1:$RASA_PORT/" "Rasa server" 180
+wait_for "http://127.0.0.1:$CONSOLE_PORT/login" "staff console" 60
+wait_for "http://127.0.0.1:$WIDGET_PORT/healthz" "widget page" 30
 cat <<MSG
 Started (logs in var/log/):
   action server   http://127.0.0.1:$ACTION_PORT/webhook
   Rasa server     http://127.0.0.1:$RASA_PORT
     REST channel  POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook  {"sender": "me", "message": "hi"}
-    socket.io     http://127.0.0.1:$RASA_PORT/socket.io
+    socket.io     http://127.0.0.1:$RASA_PORT/socket.io  (CORS: ${cors_origins[*]})
+    messaging     /webhooks/{telegram,sms,whatsapp,messenger}/webhook when their secrets are set
+  web widget      http://127.0.0.1:$WIDGET_PORT/  (the public page; privacy notice /privacy.html)
   outbox worker   mails referrals through SMTP ${SMTP_HOST:-127.0.0.1}:${SMTP_PORT:-8025}
+  staff console   http://127.0.0.1:$CONSOLE_PORT
+    first admin   .venv/bin/python -m bot create-admin --username NAME
   database        ${DATABASE_URL:-sqlite:///var/screening.db}; tracker store $TRACKER_DB
 Press Ctrl-C to stop.
 MSG

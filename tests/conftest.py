@@ -319,3 +319,198 @@ def app_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, contact_key: b
     monkeypatch.setattr(bot.service, "_recorder", None)
     yield url
     monkeypatch.setattr(bot.service, "_recorder", None)
+
+
+# --------------------------------------------------------------------------- #
+# Staff side: the trial, fast password hashing, a tracker store, a seeded world,
+# and the console served on a loopback port
+# --------------------------------------------------------------------------- #
+
+
+@pytest.fixture(scope="session")
+def trial():
+    """The project's trial (criteria file), loaded once."""
+    from bot.criteria import load_trial
+
+    return load_trial()
+
+
+@pytest.fixture(scope="session")
+def fast_hasher():
+    """argon2id with tiny costs: the same code path, milliseconds per hash."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture
+def tracker_url(tmp_path: Path) -> str:
+    """A SQLite tracker store (Rasa's ``events`` table, empty) in tmp_path."""
+    from bot.transcripts import EVENTS
+
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    engine = create_engine(url, future=True)
+    EVENTS.metadata.create_all(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def staff_world_template(tmp_path_factory: pytest.TempPathFactory, trial, fast_hasher):
+    """The seeded databases, built once per session (tests get copies).
+
+    Three referrals (likely eligible, needs review, ineligible), an abandoned and a
+    running screening, their transcripts, and one account per role.
+    """
+    from datetime import timedelta
+
+    import staffdata as sd
+
+    from bot import staff
+    from bot.db import session_scope
+
+    work = tmp_path_factory.mktemp("staff-world")
+    key = Fernet.generate_key()
+    app_url = f"sqlite:///{work / 'app.db'}"
+    tracker = f"sqlite:///{work / 'tracker.db'}"
+    settings = load_settings(
+        {
+            "DATABASE_URL": app_url,
+            "TRACKER_DB_URL": tracker,
+            "CONTACT_KEY": key.decode("ascii"),
+            "CONTACT_KEY_FILE": str(work / "unused.key"),
+            "SITE_CONTACT_EMAIL": "study-team@site.test",
+            "CONSOLE_BASE_URL": "http://console.test:8080",
+        }
+    )
+    engine = make_engine(app_url, contact_key=key)
+    create_all(engine)
+    clock_start = sd.T0 + timedelta(days=30)
+    made = {}
+    other = sd.Contact("Zhang Min", "+86 139 1234 5678", None, "after 6 pm")
+    plan = [
+        ("likely", "web-likely", sd.LIKELY, "rest", 0, True, sd.CONTACT),
+        ("review", "tg-review", sd.NEEDS_REVIEW, "telegram", 1, True, other),
+        ("ineligible", "web-inel", sd.INELIGIBLE, "socketio", 2, True, sd.CONTACT),
+        ("stopped", "web-stop", sd.STOPPED, "rest", -10, False, None),
+    ]
+    with session_scope(engine) as session:
+        for name, sender, answers, channel, days, refer, contact in plan:
+            started = sd.T0 + timedelta(days=days)
+            made[name] = sd.make_screening(
+                session,
+                trial,
+                settings,
+                sender=sender,
+                answers=answers,
+                started_at=started,
+                channel=channel,
+                refer=refer,
+                contact=contact or sd.CONTACT,
+                outcome="incomplete" if name == "stopped" else None,
+            )
+            sd.write_events(
+                tracker,
+                sender,
+                sd.conversation_events(
+                    sender, started, answers, trial, channel=channel, contact=contact
+                ),
+            )
+        made["running"] = sd.make_screening(
+            session,
+            trial,
+            settings,
+            sender="web-running",
+            answers=dict(list(sd.LIKELY.items())[:3]),
+            started_at=sd.T0 + timedelta(days=3),
+            finish=False,
+        )
+        sd.write_events(
+            tracker,
+            "web-running",
+            sd.conversation_events(
+                "web-running",
+                sd.T0 + timedelta(days=3),
+                dict(list(sd.LIKELY.items())[:3]),
+                trial,
+            ),
+        )
+        user_ids = {}
+        for role, (username, password) in sd.STAFF_ACCOUNTS.items():
+            user = staff.create_user(
+                session,
+                username=username,
+                password=password,
+                role=role,
+                actor="test",
+                hasher=fast_hasher,
+                now=clock_start,
+            )
+            user_ids[username] = user.id
+    engine.dispose()  # checkpoints the write-ahead log into app.db
+    return {
+        "dir": work,
+        "key": key,
+        "settings": settings,
+        "made": made,
+        "user_ids": user_ids,
+        "clock_start": clock_start,
+    }
+
+
+@pytest.fixture
+def staff_world(staff_world_template, tmp_path: Path, trial, fast_hasher):
+    """A private copy of the seeded databases, and a clock the test can move."""
+    import copy
+    import shutil
+
+    import staffdata as sd
+
+    template = staff_world_template
+    for name in ("app.db", "tracker.db"):
+        shutil.copyfile(template["dir"] / name, tmp_path / name)
+    settings = dataclasses.replace(
+        template["settings"],
+        database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        tracker_db_url=f"sqlite:///{tmp_path / 'tracker.db'}",
+    )
+    engine = make_engine(settings.database_url, contact_key=template["key"])
+    try:
+        yield sd.StaffWorld(
+            settings,
+            engine,
+            settings.tracker_db_url,
+            sd.MutableClock(template["clock_start"]),
+            trial,
+            fast_hasher,
+            copy.deepcopy(template["made"]),
+            dict(template["user_ids"]),
+        )
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def console(staff_world):
+    """The real console application on a free loopback port."""
+    from staffdata import ConsoleHandle, LiveServer
+
+    from bot.console import make_app
+    from bot.transcripts import TrackerStore
+
+    tracker = TrackerStore(staff_world.tracker_url)
+    app = make_app(
+        staff_world.settings,
+        engine=staff_world.engine,
+        tracker=tracker,
+        trial=staff_world.trial,
+        hasher=staff_world.hasher,
+        clock=staff_world.clock,
+    )
+    server = LiveServer(app)
+    server.start()
+    try:
+        yield ConsoleHandle(server.url, app, staff_world)
+    finally:
+        server.stop()
+        tracker.dispose()

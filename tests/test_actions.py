@@ -93,7 +93,7 @@ def test_intro_asks_consent_with_plain_text_buttons(dispatcher, make_tracker, do
     message = dispatcher.messages[0]
     assert "not medical advice" in message["text"]
     assert [b["payload"] for b in message["buttons"]] == [
-        "Yes, let's start",
+        "Yes, go ahead",
         "No, thanks",
     ]
 
@@ -400,3 +400,72 @@ def test_no_referral_without_consent(dispatcher, make_tracker, domain, app_datab
 
     assert events == []
     assert "Nothing will be shared" in texts(dispatcher)[0]
+
+
+def test_a_returning_person_is_welcomed_back_with_their_answers_kept(
+    dispatcher, make_tracker, domain
+):
+    from actions.session_start import SessionStart
+
+    tracker = make_tracker(screening_slots(answers=state(age=45)))
+
+    events = run(SessionStart(), dispatcher, tracker, domain)
+
+    assert events[0]["event"] == "session_started"
+    assert slot_events(events)["answers"] == state(age=45)
+    assert (events[-1]["event"], events[-1]["name"]) == ("action", "action_listen")
+    assert "Welcome back" in texts(dispatcher)[0]
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [
+        "Carry on",
+        "Start over",
+    ]
+
+
+def test_a_new_person_is_not_welcomed_back(dispatcher, make_tracker, domain):
+    from actions.session_start import SessionStart
+
+    run(SessionStart(), dispatcher, make_tracker(), domain)
+
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "extracted"),
+    [
+        ("No confusion", "emergency", True),  # a tapped quick reply is an answer
+        ("he is a bit forgetful", "inform", True),
+        ("no idea", "dont_know", True),
+        ("what is encephalopathy?", "explain", False),  # the rules explain it
+        ("he is vomiting blood", "emergency", False),  # the emergency rule answers
+    ],
+)
+def test_extract_answer_tells_answers_from_interruptions(
+    dispatcher, make_tracker, domain, text, intent, extracted
+):
+    tracker = make_tracker(
+        screening_slots(current_question="encephalopathy", answers=state(age=45)),
+        text=text,
+        intent=intent,
+        active_loop="screening_form",
+    )
+
+    result = ValidateScreeningForm().extract_answer(dispatcher, tracker, domain)
+
+    assert result == ({"answer": text} if extracted else {})
+
+
+def test_nothing_is_extracted_when_returning_from_an_interruption(
+    dispatcher, make_tracker, domain
+):
+    tracker = make_tracker(
+        screening_slots(current_question="age"),
+        text="what is INR?",
+        intent="explain",
+        events=[
+            {"event": "user", "text": "what is INR?"},
+            {"event": "action", "name": "utter_explain"},
+            {"event": "action", "name": "screening_form"},
+        ],
+    )
+
+    assert ValidateScreeningForm().extract_answer(dispatcher, tracker, domain) == {}

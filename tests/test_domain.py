@@ -116,13 +116,14 @@ def test_domain_responses_only_use_slots(domain):
             assert placeholders(variant["text"]) <= set(domain["slots"]), name
 
 
-def test_answer_slot_ignores_only_known_intents(domain):
-    mapping = domain["slots"][c.ANSWER]["mappings"][0]
-    assert set(mapping["not_intent"]) <= set(domain["intents"])
+def test_interruptions_are_domain_intents_and_answers_are_not_interruptions(domain):
+    assert set(c.INTERRUPTION_INTENTS) <= set(domain["intents"])
     # An answer must never be swallowed: answers and "I don't know" are not excluded.
-    assert not {"inform", "affirm", "deny", "dont_know", "nlu_fallback"} & set(
-        mapping["not_intent"]
-    )
+    answers = {"inform", "affirm", "deny", "dont_know", "nlu_fallback"}
+    assert not answers & set(c.INTERRUPTION_INTENTS)
+    assert domain["slots"][c.ANSWER]["mappings"] == [
+        {"type": "custom", "action": "validate_screening_form"}
+    ]
 
 
 def test_action_classes_are_one_per_module_except_the_slot_askers():

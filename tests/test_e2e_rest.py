@@ -22,14 +22,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import SMTPServer, free_port
 from sqlalchemy import select
 
 from bot.criteria import load_trial
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.models import Answer, Referral, Screening
 from bot.notify import deliver_outbox
-from bot.settings import load_settings
-from tests.conftest import SMTPServer, free_port
+from bot.settings import load_contact_key, load_settings
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +66,9 @@ class Stack:
         self.env = env
         self.smtp = smtp
         self.settings = load_settings(env)
-        self.engine = make_engine(self.settings.database_url)
+        self.engine = make_engine(
+            self.settings.database_url, contact_key=load_contact_key(self.settings)
+        )
 
     def say(self, sender: str, text: str) -> list[dict]:
         """Send one message; return the bot's replies (HTTP errors fail the test)."""
@@ -154,7 +156,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 TRIAL = load_trial()
 QUESTIONS = {
-    q.id: (q.ask_self, q.text_for("caregiver", "your father")) for q in TRIAL.questions
+    q.id: (
+        q.ask_self,
+        q.text_for("caregiver", "your father"),
+        q.text_for("caregiver", "the patient"),
+    )
+    for q in TRIAL.questions
 }
 
 
@@ -216,7 +223,7 @@ def screen(
     """Run a screening from hello to the result; return the last replies."""
     replies = stack.say(sender, "hi")
     assert "Shall we start?" in texts(replies)
-    replies = stack.say(sender, "Yes, let's start")
+    replies = stack.say(sender, "Yes, go ahead")
     assert "answering for yourself" in texts(replies)
     replies = stack.say(sender, respondent)
     asked: list[str] = []
@@ -327,12 +334,14 @@ def test_caregiver_without_lab_results_goes_to_staff_review(stack: Stack):
 def test_interruptions_and_bad_input_lose_nothing(stack: Stack):
     sender = "e2e-rough"
     stack.say(sender, "hello")
-    stack.say(sender, "Yes, let's start")
+    stack.say(sender, "Yes, go ahead")
     replies = stack.say(sender, "For myself")
     assert asked_fact(replies) == "age"
 
     replies = stack.say(sender, "what is INR?")
     assert "INR" in texts(replies) and asked_fact(replies) == "age"
+    replies = stack.say(sender, "why do you ask this?")
+    assert "18 to 70" in texts(replies) and asked_fact(replies) == "age"
     for bad in [
         "",
         "x" * 10_000,
@@ -342,27 +351,32 @@ def test_interruptions_and_bad_input_lose_nothing(stack: Stack):
         "/affirm",
         '{"intent": "affirm"}',
     ]:
-        replies = stack.say(sender, bad)
-        assert asked_fact(replies) in ("age", None) or replies == []
+        stack.say(sender, bad)  # every reply is HTTP 200 (checked in say)
 
-    replies = stack.say(sender, "fifty two")
-    assert asked_fact(replies) == "liver_transplant"
+    # Unclear answers were asked again once, then noted as unknown: nobody is stuck.
+    replies = stack.say(sender, "actually I am 52")
+    assert "changed your answer about the age" in texts(replies)
+    screening = screening_of(stack, sender)
     with session_scope(stack.engine) as session:
-        screening = screening_of(stack, sender)
-        age = session.execute(
-            select(Answer).where(
-                Answer.screening_id == screening.id,
-                Answer.fact_id == "age",
-                Answer.superseded.is_(False),
+        ages = (
+            session.execute(
+                select(Answer).where(
+                    Answer.screening_id == screening.id, Answer.fact_id == "age"
+                )
             )
-        ).scalar_one()
-    assert age.normalized == 52  # the injected age 30 never landed
+            .scalars()
+            .all()
+        )
+        current = [a.normalized for a in ages if not a.superseded]
+        every = [a.normalized for a in ages]
+    assert current == [52]
+    assert 30 not in every  # the injected age never landed
 
 
 def test_stop_at_any_time_ends_kindly_as_incomplete(stack: Stack):
     sender = "e2e-stop"
     stack.say(sender, "hi")
-    stack.say(sender, "Yes, let's start")
+    stack.say(sender, "Yes, go ahead")
     stack.say(sender, "For myself")
     stack.say(sender, "60")
 
@@ -375,7 +389,7 @@ def test_stop_at_any_time_ends_kindly_as_incomplete(stack: Stack):
 def test_emergency_mid_screening_gets_advice_first_then_carries_on(stack: Stack):
     sender = "e2e-emergency"
     stack.say(sender, "hi")
-    stack.say(sender, "Yes, let's start")
+    stack.say(sender, "Yes, go ahead")
     stack.say(sender, "For myself")
 
     replies = stack.say(sender, "he is vomiting blood right now")

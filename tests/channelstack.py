@@ -1,0 +1,282 @@
+"""Test helpers for the channel tests: the running servers and a stub platform API.
+
+* :func:`running_stack` starts the action server, the Rasa server (the trained
+  model, a given credentials file, optional ``--cors``) and optionally the widget
+  server, each in a temporary folder with its own databases; once per test module.
+* :class:`StubAPI` is an HTTP server on loopback standing in for the Telegram Bot
+  API, Twilio's REST API and Meta's Graph API: it records every call and answers
+  as those APIs document (``{"ok": true, ...}``, a message resource, a message id).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from conftest import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "current.tar.gz"
+VENV_BIN = Path(sys.executable).parent
+
+
+def need_model() -> None:
+    """Skip (or fail under CI) when there is no trained model."""
+    if not MODEL.exists():
+        reason = f"no trained model at {MODEL}: run `make train` (make test does)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def wait_for(url: str, seconds: float, proc: subprocess.Popen, log: Path) -> None:
+    """Poll ``url`` until it answers; fail with the log's tail if the process dies."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url} died:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} not up after {seconds}s:\n{log.read_text()[-3000:]}")
+
+
+@dataclass
+class Stack:
+    """The running servers of one test module."""
+
+    rasa_url: str
+    env: dict[str, str]
+    logs: dict[str, Path]
+    widget_url: str | None = None
+
+    def log(self, name: str) -> str:
+        """A server's output so far."""
+        return self.logs[name].read_text(errors="replace")
+
+
+def _spawn(
+    args: list[str], env: dict[str, str], log: Path, stack: ExitStack
+) -> subprocess.Popen:
+    handle = stack.enter_context(log.open("w"))
+    proc = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
+    )
+
+    def stop() -> None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    stack.callback(stop)
+    return proc
+
+
+@contextmanager
+def running_stack(
+    work: Path,
+    env: dict[str, str],
+    credentials: Path,
+    *,
+    cors: list[str] | None = None,
+    widget_port: int | None = None,
+) -> Iterator[Stack]:
+    """Action server + Rasa server (+ widget server), stopped on exit.
+
+    Args:
+        work: A temporary folder for the databases and logs.
+        env: Extra environment variables (secrets, API stub URLs).
+        credentials: The credentials file Rasa gets.
+        cors: Origins for Rasa's ``--cors``.
+        widget_port: Also start ``python -m channels.widget`` on this port.
+    """
+    from cryptography.fernet import Fernet
+
+    action_port, rasa_port = free_port(), free_port()
+    full_env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "DATABASE_URL": f"sqlite:///{work / 'app.db'}",
+        "TRACKER_DB": str(work / "tracker.db"),
+        "CONTACT_KEY": Fernet.generate_key().decode(),
+        "ACTION_PORT": str(action_port),
+        "RASA_PORT": str(rasa_port),
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(free_port()),
+        **env,
+    }
+    logs = {name: work / f"{name}.log" for name in ("actions", "rasa", "widget")}
+    with ExitStack() as stack:
+        subprocess.run(
+            [str(VENV_BIN / "python"), "-m", "bot", "migrate"],
+            cwd=ROOT,
+            env=full_env,
+            check=True,
+            capture_output=True,
+        )
+        actions = _spawn(
+            [
+                str(VENV_BIN / "rasa"),
+                "run",
+                "actions",
+                "--port",
+                str(action_port),
+                "--actions",
+                "actions",
+            ],
+            full_env,
+            logs["actions"],
+            stack,
+        )
+        rasa_args = [
+            str(VENV_BIN / "rasa"),
+            "run",
+            "--model",
+            str(MODEL),
+            "--port",
+            str(rasa_port),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            str(credentials),
+        ]
+        if cors:
+            rasa_args += ["--cors", *cors]
+        rasa = _spawn(rasa_args, full_env, logs["rasa"], stack)
+        widget_url = None
+        if widget_port:
+            widget_env = {
+                **full_env,
+                "WIDGET_PORT": str(widget_port),
+                "RASA_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
+            }
+            widget = _spawn(
+                [str(VENV_BIN / "python"), "-m", "channels.widget"],
+                widget_env,
+                logs["widget"],
+                stack,
+            )
+            widget_url = f"http://127.0.0.1:{widget_port}"
+            wait_for(f"{widget_url}/healthz", 30, widget, logs["widget"])
+        wait_for(f"http://127.0.0.1:{action_port}/health", 90, actions, logs["actions"])
+        wait_for(f"http://127.0.0.1:{rasa_port}/", 240, rasa, logs["rasa"])
+        yield Stack(f"http://127.0.0.1:{rasa_port}", full_env, logs, widget_url)
+
+
+# --------------------------------------------------------------------------- #
+# The stub platform API
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class Call:
+    """One request the stub received."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        """The body as JSON."""
+        return json.loads(self.body or b"null")
+
+    @property
+    def form(self) -> dict[str, str]:
+        """The body as a form (first value of each field)."""
+        return {k: v[0] for k, v in parse_qs(self.body.decode()).items()}
+
+
+@dataclass
+class StubAPI:
+    """Telegram, Twilio and Graph API stand-in on 127.0.0.1."""
+
+    port: int = field(default_factory=free_port)
+    calls: list[Call] = field(default_factory=list)
+    history: list[Call] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                parts = urlsplit(self.path)
+                call = Call(
+                    "POST",
+                    parts.path,
+                    parse_qs(parts.query),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    self.rfile.read(length),
+                )
+                with stub._lock:
+                    stub.calls.append(call)
+                    stub.history.append(call)
+                status, answer = stub.answer(call)
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The stub's base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Start serving."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    def take(self) -> list[Call]:
+        """The calls received since the last take, oldest first."""
+        with self._lock:
+            taken, self.calls = self.calls, []
+        return taken
+
+    @staticmethod
+    def answer(call: Call) -> tuple[int, Any]:
+        """What the real API answers (enough of it for the connectors)."""
+        if call.path.startswith("/bot"):
+            return 200, {"ok": True, "result": {"message_id": 1, "date": 0}}
+        if call.path.startswith("/2010-04-01/"):
+            return 201, {"sid": "SM" + "0" * 32, "status": "queued"}
+        if call.path.endswith("/me/messages"):
+            return 200, {"recipient_id": "1", "message_id": "m_1"}
+        return 404, {"error": "unknown path"}

@@ -1,0 +1,620 @@
+"""Telegram, SMS, WhatsApp and Messenger against the running Rasa server.
+
+The action server and the Rasa server run once for the module, with the project's
+channel connectors configured from ``credentials.yml`` (secrets in the environment,
+SMS parts capped at 320 characters so that the opening message must be split). Each
+test replays webhook payloads as the platforms document them
+(``tests/fixtures/channels/``), signed as the platforms sign them, and checks the
+API calls the connectors make, captured by a stub API server on loopback: texts,
+keyboards, quick replies or numbered options, splitting, recipients. Forged and
+unsigned requests must be refused with 403 and logged without their content. The
+screening recorded in the database carries the channel's name, and no platform id
+reaches the tracker store or the application database in clear.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import hmac
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from channelstack import (
+    ROOT,
+    Call,
+    Stack,
+    StubAPI,
+    need_model,
+    running_stack,
+)
+from sqlalchemy import select
+
+from bot.criteria import load_trial
+from bot.db import make_engine, session_scope
+from bot.models import Screening
+from bot.repository import sender_key
+from bot.settings import load_settings, sender_secret
+from channels.common import TEXT_ONLY_REPLY, conversation_id, text_length
+
+pytestmark = pytest.mark.e2e
+
+FIXTURES = ROOT / "tests" / "fixtures" / "channels"
+SMS_LIMIT = 320
+
+SECRETS = {
+    "TELEGRAM_BOT_TOKEN": "123456789:AAE-test-token_abcdefghijklmnopqrstuv",
+    "TELEGRAM_SECRET_TOKEN": "tg-secret_0123456789abcdef",
+    "TWILIO_ACCOUNT_SID": "AC11111111111111111111111111111111",
+    "TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef",
+    "TWILIO_SMS_NUMBER": "+15005550006",
+    "TWILIO_WHATSAPP_NUMBER": "+14155238886",
+    "FACEBOOK_PAGE_ACCESS_TOKEN": "EAAGtestpagetoken0123456789",
+    "FACEBOOK_APP_SECRET": "fb-app-secret-0123456789",
+    "FACEBOOK_VERIFY_TOKEN": "fb-verify-0123456789",
+}
+#: Put into forged requests; must never appear in a log.
+MARKER = "FORGED-CONTENT-7d1e"
+
+TRIAL = load_trial()
+QUESTIONS = {q.id: q.ask_self for q in TRIAL.questions}
+
+
+def fixture(name: str) -> Any:
+    """A payload from tests/fixtures/channels (a fresh copy)."""
+    return copy.deepcopy(json.loads((FIXTURES / name).read_text()))
+
+
+# --------------------------------------------------------------------------- #
+# Servers
+# --------------------------------------------------------------------------- #
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[StubAPI]:
+    """The stub Telegram / Twilio / Graph API."""
+    stub = StubAPI()
+    stub.start()
+    yield stub
+    stub.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, api: StubAPI) -> Iterator[Stack]:
+    """The servers, with every messaging channel enabled and pointed at the stub."""
+    need_model()
+    work = tmp_path_factory.mktemp("channels")
+    # The project's credentials.yml, with SMS parts capped (text edit: dumping the
+    # YAML again would unquote the "${...}" values, which Rasa would then expand).
+    block = "channels.twilio.SmsInput:\n"
+    text = (ROOT / "credentials.yml").read_text()
+    assert block in text
+    path = work / "credentials.yml"
+    path.write_text(text.replace(block, f"{block}  max_chars: {SMS_LIMIT}\n"))
+    assert yaml.safe_load(path.read_text())["channels.twilio.SmsInput"]["max_chars"]
+    env = {
+        **SECRETS,
+        "TELEGRAM_API_URL": api.url,
+        "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/webhooks/telegram/webhook",
+        "TWILIO_API_URL": api.url,
+        "FACEBOOK_GRAPH_URL": f"{api.url}/v18.0",
+    }
+    with running_stack(work, env, path) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calls(api: StubAPI) -> None:
+    api.take()
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    """POST and return the status and body (HTTP errors included)."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=90) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def get(url: str) -> tuple[int, bytes]:
+    """GET and return the status and body."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+# --------------------------------------------------------------------------- #
+# What was recorded
+# --------------------------------------------------------------------------- #
+
+
+def recorded(stack: Stack, channel: str, platform_id: str) -> Screening:
+    """The latest screening of a platform user, found as the recorder finds it."""
+    settings = load_settings(stack.env)
+    secret = sender_secret(settings)
+    key = sender_key(secret, channel, conversation_id(channel, platform_id, secret))
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            rows = (
+                session.execute(
+                    select(Screening)
+                    .where(Screening.sender_key == key)
+                    .order_by(Screening.id)
+                )
+                .scalars()
+                .all()
+            )
+            assert rows, f"no screening recorded for this {channel} user"
+            session.expunge_all()
+            return rows[-1]
+    finally:
+        engine.dispose()
+
+
+def assert_not_stored_in_clear(stack: Stack, *platform_ids: str) -> None:
+    """No platform id in the tracker store or the application database files."""
+    files = [Path(stack.env["TRACKER_DB"])]
+    files.append(Path(load_settings(stack.env).database_url.split("///", 1)[1]))
+    for file in files:
+        data = file.read_bytes()
+        for platform_id in platform_ids:
+            assert platform_id.encode() not in data, f"{platform_id} in {file.name}"
+
+
+def asked(text: str) -> str | None:
+    """The screening question a text asks, if any."""
+    for fact, wording in QUESTIONS.items():
+        if wording in text:
+            return fact
+    return None
+
+
+# --------------------------------------------------------------------------- #
+# Telegram
+# --------------------------------------------------------------------------- #
+
+TG_USER = "7301234567"
+
+
+def telegram(
+    stack: Stack,
+    api: StubAPI,
+    update: dict,
+    secret: str | None = SECRETS["TELEGRAM_SECRET_TOKEN"],
+) -> tuple[int, list[Call]]:
+    """Deliver an update as Telegram does; return the status and the API calls."""
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    status, _ = post(
+        f"{stack.rasa_url}/webhooks/telegram/webhook",
+        json.dumps(update).encode(),
+        headers,
+    )
+    return status, api.take()
+
+
+_update_ids = iter(range(820154100, 820159999))
+
+
+def tg_text(text: str) -> dict:
+    """A text message update from the test user."""
+    update = fixture("telegram_message.json")
+    update["update_id"] = next(_update_ids)
+    update["message"]["text"] = text
+    update["message"].pop("entities")
+    return update
+
+
+def sent_messages(calls: list[Call], method: str = "sendMessage") -> list[dict]:
+    """The JSON bodies of one Bot API method's calls."""
+    token = SECRETS["TELEGRAM_BOT_TOKEN"]
+    return [c.json for c in calls if c.path == f"/bot{token}/{method}"]
+
+
+def test_telegram_registers_its_webhook_with_the_secret_at_start(
+    stack: Stack, api: StubAPI
+):
+    token = SECRETS["TELEGRAM_BOT_TOKEN"]
+    registered = [c.json for c in api.history if c.path == f"/bot{token}/setWebhook"]
+
+    assert registered == [
+        {
+            "url": "https://bot.example.org/webhooks/telegram/webhook",
+            "secret_token": SECRETS["TELEGRAM_SECRET_TOKEN"],
+            "allowed_updates": ["message", "callback_query"],
+        }
+    ]
+
+
+def test_telegram_conversation_with_reply_keyboards(stack: Stack, api: StubAPI):
+    status, calls = telegram(stack, api, fixture("telegram_message.json"))  # /start
+
+    assert status == 200
+    assert sent_messages(calls, "sendChatAction") == [
+        {"chat_id": TG_USER, "action": "typing"}
+    ]
+    opening = sent_messages(calls)
+    assert "Shall we start?" in opening[-1]["text"]
+    assert all(m["chat_id"] == TG_USER for m in opening)
+    markup = opening[-1]["reply_markup"]
+    assert markup["one_time_keyboard"] is True
+    assert [row[0]["text"] for row in markup["keyboard"]] == [
+        "Yes, let's start",
+        "No, thanks",
+    ]
+
+    _, calls = telegram(stack, api, tg_text("Yes, let's start"))  # a keyboard tap
+    assert "answering for yourself" in sent_messages(calls)[-1]["text"]
+
+    _, calls = telegram(stack, api, tg_text("For myself"))
+    last = sent_messages(calls)[-1]
+    assert asked(last["text"]) == "age"
+    assert last["reply_markup"]["keyboard"] == [[{"text": "I don't know"}]]
+
+    _, calls = telegram(stack, api, tg_text("I'm 45"))
+    last = sent_messages(calls)[-1]
+    assert asked(last["text"]) == "liver_transplant"
+    # short options side by side, in one row
+    assert last["reply_markup"]["keyboard"] == [
+        [{"text": "Yes"}, {"text": "No"}, {"text": "Not sure"}]
+    ]
+
+    screening = recorded(stack, "telegram", TG_USER)
+    assert screening.channel == "telegram"
+    assert screening.conversation_id != TG_USER
+    assert_not_stored_in_clear(stack, TG_USER)
+
+
+def test_telegram_photo_gets_a_text_only_answer_and_groups_are_ignored(
+    stack: Stack, api: StubAPI
+):
+    status, calls = telegram(stack, api, fixture("telegram_photo.json"))
+    assert status == 200
+    assert [m["text"] for m in sent_messages(calls)] == [TEXT_ONLY_REPLY]
+
+    status, calls = telegram(stack, api, fixture("telegram_group.json"))
+    assert status == 200
+    assert calls == []
+
+
+def test_telegram_refuses_forged_and_unsigned_updates(stack: Stack, api: StubAPI):
+    forged = tg_text(MARKER)
+
+    assert telegram(stack, api, forged, secret="guessed-secret") == (403, [])
+    assert telegram(stack, api, forged, secret=None) == (403, [])
+
+    log = stack.log("rasa")
+    assert "telegram: refused a webhook request" in log
+    assert "wrong secret token" in log and "no secret token header" in log
+    assert MARKER not in log
+
+
+# --------------------------------------------------------------------------- #
+# Twilio: SMS and WhatsApp
+# --------------------------------------------------------------------------- #
+
+SMS_USER = "+14155550123"
+WA_USER = "whatsapp:+8613800138000"
+_sids = iter(range(10**6, 10**7))
+
+
+def twilio_signature(url: str, params: dict[str, str], token: str) -> str:
+    """X-Twilio-Signature as Twilio's docs define it, written out independently:
+    base64(HMAC-SHA1(auth token, URL + each POST parameter's name and value,
+    sorted by name))."""
+    data = url + "".join(name + params[name] for name in sorted(params))
+    digest = hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+def twilio(
+    stack: Stack,
+    api: StubAPI,
+    channel: str,
+    params: dict[str, str],
+    *,
+    signature: str | None = "sign",
+    signed_params: dict[str, str] | None = None,
+    signed_url: str | None = None,
+) -> tuple[int, list[Call]]:
+    """Deliver an incoming message as Twilio does (form-encoded, signed)."""
+    url = f"{stack.rasa_url}/webhooks/{channel}/webhook"
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if signature == "sign":
+        signature = twilio_signature(
+            signed_url or url, signed_params or params, SECRETS["TWILIO_AUTH_TOKEN"]
+        )
+    if signature is not None:
+        headers["X-Twilio-Signature"] = signature
+    status, body = post(url, urllib.parse.urlencode(params).encode(), headers)
+    if status == 200:
+        assert b"<Response></Response>" in body
+    return status, api.take()
+
+
+def sms(text: str, fixture_name: str = "twilio_sms.json") -> dict[str, str]:
+    """An incoming message with a fresh MessageSid."""
+    params = fixture(fixture_name)
+    sid = f"SM{next(_sids):032d}"
+    params.update(Body=text, MessageSid=sid, SmsMessageSid=sid, SmsSid=sid)
+    return params
+
+
+def bodies(calls: list[Call]) -> list[dict[str, str]]:
+    """The form bodies of the Messages API calls."""
+    path = f"/2010-04-01/Accounts/{SECRETS['TWILIO_ACCOUNT_SID']}/Messages.json"
+    assert all(c.path == path for c in calls), [c.path for c in calls]
+    return [c.form for c in calls]
+
+
+def test_sms_numbered_options_split_messages_and_number_replies(
+    stack: Stack, api: StubAPI
+):
+    status, calls = twilio(stack, api, "sms", sms("Hi"))
+
+    assert status == 200
+    basic = base64.b64encode(
+        f"{SECRETS['TWILIO_ACCOUNT_SID']}:{SECRETS['TWILIO_AUTH_TOKEN']}".encode()
+    ).decode()
+    assert all(c.headers["authorization"] == f"Basic {basic}" for c in calls)
+    sent = bodies(calls)
+    assert all(b["To"] == SMS_USER and b["From"] == "+15005550006" for b in sent)
+    parts = [b["Body"] for b in sent]
+    # The opening message is longer than the 320-character cap: split, at sentence
+    # or paragraph ends, with the numbered options at the very end.
+    assert len(parts) >= 2
+    assert all(text_length(p) <= SMS_LIMIT for p in parts)
+    assert all(p.rstrip().endswith((".", "?", "!", "words.")) for p in parts)
+    assert parts[-1].endswith(
+        "1. Yes, let's start\n2. No, thanks\nReply with a number, or in your own words."
+    )
+
+    _, calls = twilio(stack, api, "sms", sms("1"))  # = "Yes, let's start"
+    last = bodies(calls)[-1]["Body"]
+    assert "answering for yourself" in last
+    assert "1. For myself\n2. For someone else" in last
+
+    _, calls = twilio(stack, api, "sms", sms("1"))  # = "For myself"
+    last = bodies(calls)[-1]["Body"]
+    assert asked(last) == "age"
+    assert last.endswith('You can also reply "I don\'t know".')  # one option: no number
+
+    _, calls = twilio(stack, api, "sms", sms("45"))
+    last = bodies(calls)[-1]["Body"]
+    assert asked(last) == "liver_transplant"
+    assert "1. Yes\n2. No\n3. Not sure" in last
+
+    _, calls = twilio(stack, api, "sms", sms("2"))  # = "No"
+    assert asked(bodies(calls)[-1]["Body"]) not in (None, "liver_transplant")
+
+    screening = recorded(stack, "sms", SMS_USER)
+    assert screening.channel == "sms"
+    assert_not_stored_in_clear(stack, SMS_USER, SMS_USER.lstrip("+"))
+
+
+def test_sms_refuses_forged_unsigned_and_tampered_requests(stack: Stack, api: StubAPI):
+    params = sms(MARKER)
+    wrong_token = twilio_signature(
+        f"{stack.rasa_url}/webhooks/sms/webhook", params, "not-the-auth-token"
+    )
+
+    assert twilio(stack, api, "sms", params, signature=None) == (403, [])
+    assert twilio(stack, api, "sms", params, signature=wrong_token) == (403, [])
+    assert twilio(
+        stack, api, "sms", params, signed_params={**params, "Body": "hello"}
+    ) == (403, [])
+    assert twilio(
+        stack, api, "sms", params, signed_url="https://elsewhere.example/webhook"
+    ) == (403, [])
+    log = stack.log("rasa")
+    assert "sms: refused a webhook request" in log
+    assert MARKER not in log
+
+
+def test_whatsapp_replies_from_the_whatsapp_number(stack: Stack, api: StubAPI):
+    status, calls = twilio(stack, api, "whatsapp", sms("Hello", "twilio_whatsapp.json"))
+
+    assert status == 200
+    sent = bodies(calls)
+    assert sent and all(
+        b["To"] == WA_USER and b["From"] == "whatsapp:+14155238886" for b in sent
+    )
+    # WhatsApp keeps Twilio's full 1600 characters: the opening is one message
+    assert len(sent) == 1
+    assert sent[0]["Body"].endswith(
+        "1. Yes, let's start\n2. No, thanks\nReply with a number, or in your own words."
+    )
+    assert recorded(stack, "whatsapp", WA_USER).channel == "whatsapp"
+    assert_not_stored_in_clear(stack, "8613800138000")
+
+    # a WhatsApp message posted to the SMS webhook is not answered by SMS
+    status, calls = twilio(stack, api, "sms", sms("Hello", "twilio_whatsapp.json"))
+    assert (status, calls) == (200, [])
+
+
+# --------------------------------------------------------------------------- #
+# Messenger
+# --------------------------------------------------------------------------- #
+
+FB_USER = "6904172539812345"
+_mids = iter(range(1, 10**6))
+
+
+def messenger(
+    stack: Stack, api: StubAPI, payload: dict, *, signature: str | None = "sign"
+) -> tuple[int, list[Call]]:
+    """Deliver a webhook event as Meta does (signed with the app secret)."""
+    body = json.dumps(payload).encode()
+    headers = {"Content-Type": "application/json"}
+    if signature == "sign":
+        digest = hmac.new(
+            SECRETS["FACEBOOK_APP_SECRET"].encode(), body, hashlib.sha256
+        ).hexdigest()
+        signature = f"sha256={digest}"
+    if signature is not None:
+        headers["X-Hub-Signature-256"] = signature
+    status, _ = post(f"{stack.rasa_url}/webhooks/messenger/webhook", body, headers)
+    return status, api.take()
+
+
+def fb_text(text: str, sender: str = FB_USER, quick_reply: bool = False) -> dict:
+    """A message event (typed text, or a tapped quick reply)."""
+    payload = fixture(
+        "messenger_quick_reply.json" if quick_reply else "messenger_message.json"
+    )
+    event = payload["entry"][0]["messaging"][0]
+    event["sender"]["id"] = sender
+    event["message"]["mid"] = f"m_test_{next(_mids)}"
+    event["message"]["text"] = text
+    if quick_reply:
+        event["message"]["quick_reply"]["payload"] = text
+    return payload
+
+
+def fb_messages(calls: list[Call]) -> list[dict]:
+    """The Send API message bodies (not sender actions)."""
+    token = SECRETS["FACEBOOK_PAGE_ACCESS_TOKEN"]
+    proof = hmac.new(
+        SECRETS["FACEBOOK_APP_SECRET"].encode(), token.encode(), hashlib.sha256
+    ).hexdigest()
+    for call in calls:
+        assert call.path == "/v18.0/me/messages"
+        assert call.query == {"access_token": [token], "appsecret_proof": [proof]}
+    return [c.json for c in calls if "message" in c.json]
+
+
+def test_messenger_subscription_handshake(stack: Stack):
+    base = f"{stack.rasa_url}/webhooks/messenger/webhook?hub.mode=subscribe"
+    token = SECRETS["FACEBOOK_VERIFY_TOKEN"]
+
+    assert get(f"{base}&hub.verify_token={token}&hub.challenge=1158201444") == (
+        200,
+        b"1158201444",
+    )
+    assert get(f"{base}&hub.verify_token=guess&hub.challenge=1")[0] == 403
+
+
+ANSWERS = {
+    "age": "I'm 45",
+    "liver_transplant": "No",
+    "stem_cell_therapy": "No",
+    "liver_cancer": "No",
+    "chronic_liver_disease": "yes, hepatitis B for years",
+    "jaundice": "Yes",
+    "ascites": "Yes",
+    "encephalopathy": "1",  # numbered: the options are too long for quick replies
+    "gi_bleeding": "No",
+    "kidney_injury": "No",
+    "infection": "No",
+    "sex": "Male",
+    "planning_baby": "No",
+    "pregnancy": "No",
+    "other_trial": "Never",
+    "immune_drugs": "Never",
+    "organ_disease": "No",
+    "thrombosis": "No",
+    "allergy": "No",
+    "alcohol_withdrawal": "No",
+    "drug_misuse": "Never",
+    "mental_health": "Never",
+    "has_lab_results": "Yes",
+    "bilirubin": "bilirubin 171 umol/L",
+    "inr": "1.8",
+    "pta": "35%",
+    "platelets": "120",
+    "child_pugh": "7",
+    "consent": "Yes",
+}
+
+
+def test_messenger_whole_screening_with_quick_replies(stack: Stack, api: StubAPI):
+    status, calls = messenger(stack, api, fb_text("hello"))
+
+    assert status == 200
+    assert calls[0].json == {
+        "recipient": {"id": FB_USER},
+        "sender_action": "typing_on",
+    }
+    opening = fb_messages(calls)[-1]
+    assert opening["recipient"] == {"id": FB_USER}
+    assert opening["messaging_type"] == "RESPONSE"
+    assert opening["message"]["quick_replies"] == [
+        {
+            "content_type": "text",
+            "title": "Yes, let's start",
+            "payload": "Yes, let's start",
+        },
+        {"content_type": "text", "title": "No, thanks", "payload": "No, thanks"},
+    ]
+
+    _, calls = messenger(stack, api, fb_text("Yes, let's start", quick_reply=True))
+    _, calls = messenger(stack, api, fb_text("For myself", quick_reply=True))
+    seen: list[str] = []
+    for _ in range(40):
+        last = fb_messages(calls)[-1]["message"]
+        fact = asked(last["text"])
+        if fact is None:
+            break
+        seen.append(fact)
+        if fact == "encephalopathy":
+            # titles longer than 20 characters: a numbered list instead
+            assert "quick_replies" not in last
+            assert "1. No confusion\n2. A little confused" in last["text"]
+        elif fact != "age":
+            assert last["quick_replies"], fact
+            assert all(len(q["title"]) <= 20 for q in last["quick_replies"])
+        answer = ANSWERS[fact]
+        is_reply = any(q["title"] == answer for q in last.get("quick_replies", []))
+        _, calls = messenger(stack, api, fb_text(answer, quick_reply=is_reply))
+    else:
+        raise AssertionError(f"no result after 40 turns: {seen}")
+
+    result = "\n".join(m["message"]["text"] for m in fb_messages(calls))
+    assert "may be a good fit" in result
+    assert "encephalopathy" in seen
+    screening = recorded(stack, "messenger", FB_USER)
+    assert (screening.channel, screening.outcome) == ("messenger", "likely_eligible")
+    assert_not_stored_in_clear(stack, FB_USER)
+
+
+def test_messenger_handles_every_event_of_a_batch(stack: Stack, api: StubAPI):
+    payload = fb_text("hello", sender="7000000000000001")
+    second = fb_text("hello", sender="7000000000000002")["entry"][0]
+    payload["entry"].append(second)
+
+    status, calls = messenger(stack, api, payload)
+
+    assert status == 200
+    recipients = {m["recipient"]["id"] for m in fb_messages(calls)}
+    assert recipients == {"7000000000000001", "7000000000000002"}
+
+
+def test_messenger_refuses_forged_and_unsigned_events(stack: Stack, api: StubAPI):
+    payload = fb_text(MARKER)
+    body = json.dumps(payload).encode()
+    sha1 = hmac.new(SECRETS["FACEBOOK_APP_SECRET"].encode(), body, hashlib.sha1)
+    wrong = hmac.new(b"not-the-app-secret", body, hashlib.sha256).hexdigest()
+
+    assert messenger(stack, api, payload, signature=None) == (403, [])
+    assert messenger(stack, api, payload, signature=f"sha256={wrong}") == (403, [])
+    assert messenger(stack, api, payload, signature=f"sha1={sha1.hexdigest()}") == (
+        403,
+        [],
+    )
+    log = stack.log("rasa")
+    assert "messenger: refused a webhook request" in log
+    assert MARKER not in log

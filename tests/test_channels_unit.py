@@ -1,0 +1,304 @@
+"""The channel connectors' building blocks, without servers.
+
+Configuration from ``credentials.yml`` (a channel without secrets is not started,
+with one log line), the keyed hash of sender ids, splitting at platform limits,
+numbered options and typed numbers, and the widget server's page and headers.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import urllib.request
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from channels.common import (
+    DisabledChannel,
+    Routes,
+    conversation_id,
+    expand,
+    load_config,
+    numbered,
+    pick_numbered,
+    split_text,
+    text_length,
+    text_limit,
+)
+from channels.telegram import keyboard
+
+CHANNEL_VARIABLES = [
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_SECRET_TOKEN",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_SMS_NUMBER",
+    "TWILIO_WHATSAPP_NUMBER",
+    "FACEBOOK_PAGE_ACCESS_TOKEN",
+    "FACEBOOK_APP_SECRET",
+    "FACEBOOK_VERIFY_TOKEN",
+]
+
+
+# --------------------------------------------------------------------------- #
+# Configuration
+# --------------------------------------------------------------------------- #
+
+
+def test_expand_reads_variables_and_defaults():
+    env = {"TOKEN": "abc", "EMPTY": ""}
+
+    assert expand("${TOKEN}", env) == ("abc", [])
+    assert expand("https://${TOKEN}.example/x", env) == ("https://abc.example/x", [])
+    assert expand("${NOPE:-https://api.example}", env) == ("https://api.example", [])
+    assert expand("${EMPTY:-fallback}", env) == ("fallback", [])
+    assert expand("${NOPE:-}", env) == ("", [])
+    assert expand("${NOPE}", env) == (None, ["NOPE"])
+    assert expand("${EMPTY}", env) == (None, ["EMPTY"])  # an empty secret is none
+    assert expand(320, env) == (320, [])
+
+
+def test_a_channel_without_its_secrets_is_not_started_with_one_log_line(caplog):
+    credentials = {"token": "${TG_TOKEN}", "secret": "${TG_SECRET}", "url": "${U:-x}"}
+    with caplog.at_level(logging.INFO, logger="channels.common"):
+        config = load_config(
+            "telegram", credentials, ("token", "secret"), {"url": ""}, env={}
+        )
+
+    assert config is None
+    assert [r.getMessage() for r in caplog.records] == [
+        "channel telegram not started: TG_SECRET, TG_TOKEN not set"
+    ]
+
+
+def test_a_configured_channel_gets_its_values_and_defaults():
+    config = load_config(
+        "sms",
+        {"sid": "${SID}", "api_url": "${API:-https://api.twilio.com}"},
+        ("sid",),
+        {"api_url": "https://default", "max_chars": 1600},
+        env={"SID": "AC1"},
+    )
+
+    assert config == {
+        "sid": "AC1",
+        "api_url": "https://api.twilio.com",
+        "max_chars": 1600,
+    }
+
+
+def test_the_project_credentials_start_no_messaging_channel_without_secrets(
+    monkeypatch, caplog
+):
+    """`make run` with no secrets: Rasa reads credentials.yml (the quoted "${...}"
+    values are left to our connectors) and the four channels stay off."""
+    from rasa.core.run import create_http_input_channels
+
+    for name in CHANNEL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    with caplog.at_level(logging.INFO, logger="channels.common"):
+        channels = create_http_input_channels(None, "credentials.yml")
+
+    names = [c.name() for c in channels]
+    assert names[:2] == ["rest", "socketio"]
+    disabled = [c.channel for c in channels if isinstance(c, DisabledChannel)]
+    assert disabled == ["telegram", "sms", "whatsapp", "messenger"]
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 4 and all(" not started: " in line for line in lines)
+
+
+def test_the_project_credentials_start_every_channel_with_secrets(monkeypatch):
+    from rasa.core.run import create_http_input_channels
+
+    for name in CHANNEL_VARIABLES:
+        monkeypatch.setenv(name, "123:x" if name == "TELEGRAM_BOT_TOKEN" else "x")
+    channels = create_http_input_channels(None, "credentials.yml")
+
+    assert [c.name() for c in channels] == [
+        "rest",
+        "socketio",
+        "telegram",
+        "sms",
+        "whatsapp",
+        "messenger",
+    ]
+
+
+# --------------------------------------------------------------------------- #
+# Sender ids
+# --------------------------------------------------------------------------- #
+
+
+def test_conversation_ids_are_keyed_hashes_per_channel():
+    secret, other = b"k" * 32, b"j" * 32
+
+    key = conversation_id("sms", "+8613800138000", secret)
+
+    assert re.fullmatch(r"[0-9a-f]{64}", key)
+    assert "8613800138000" not in key
+    assert key == conversation_id("sms", "+8613800138000", secret)  # stable
+    assert key != conversation_id("whatsapp", "+8613800138000", secret)
+    assert key != conversation_id("sms", "+8613800138000", other)
+
+
+def test_routes_forget_the_oldest_and_see_retries():
+    routes = Routes()
+    assert routes.first_time("update-1") is True
+    assert routes.first_time("update-1") is False  # a platform's retry
+    assert routes.first_time(None) is True
+
+
+# --------------------------------------------------------------------------- #
+# Splitting and numbering
+# --------------------------------------------------------------------------- #
+
+SENTENCES = (
+    "Thank you for your answers. From what you told me, the study may be a good "
+    "fit! This is not a final decision? The study team will check your records. "
+)
+
+
+@pytest.mark.parametrize("limit", [4096, 2000, 1600])
+def test_long_texts_split_at_each_platform_limit_on_sentence_ends(limit):
+    text = SENTENCES * 60  # about 9,000 characters
+
+    parts = split_text(text, limit)
+
+    assert len(parts) >= -(-text_length(text.strip()) // limit)
+    assert all(text_length(p) <= limit for p in parts)
+    assert all(p.endswith((".", "!", "?")) for p in parts)
+    assert " ".join(parts) == text.strip()
+
+
+def test_splitting_prefers_paragraphs_then_lines():
+    text = "A" * 50 + ".\n\n" + "B" * 30 + "\n" + "C" * 30
+
+    assert split_text(text, 70) == ["A" * 50 + ".", "B" * 30 + "\n" + "C" * 30]
+    assert split_text("x" * 25, 10) == ["x" * 10, "x" * 10, "x" * 5]  # no break
+    assert split_text("  ", 10) == []
+
+
+def test_length_counts_utf16_units_as_the_platforms_do():
+    assert text_length("肝") == 1
+    assert text_length("😀") == 2
+    assert all(text_length(p) <= 5 for p in split_text("😀" * 6, 5))
+
+
+@given(st.text(min_size=0, max_size=600), st.integers(min_value=10, max_value=200))
+def test_splitting_never_exceeds_the_limit_nor_loses_words(text, limit):
+    parts = split_text(text, limit)
+
+    assert all(0 < text_length(p) <= limit for p in parts)
+    assert "".join("".join(parts).split()) == "".join(text.split())
+
+
+def test_a_channel_may_lower_but_not_raise_its_limit():
+    assert text_limit({"max_chars": 320}, 1600) == 320
+    assert text_limit({"max_chars": 5000}, 1600) == 1600
+    assert text_limit({}, 4096) == 4096
+    assert text_limit({"max_chars": "nonsense"}, 2000) == 2000
+
+
+def test_options_are_numbered_where_there_are_no_buttons():
+    assert numbered("Any liver cancer?", ["Yes", "No", "Not sure"]) == (
+        "Any liver cancer?\n\n1. Yes\n2. No\n3. Not sure\n"
+        "Reply with a number, or in your own words."
+    )
+    # a single option is not numbered: "1" must stay a number (an INR of 1)
+    assert numbered("Your INR?", ["I don't know"]) == (
+        'Your INR?\n\nYou can also reply "I don\'t know".'
+    )
+    assert numbered("Hello", []) == "Hello"
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("2", "No"),
+        (" 3. ", "Not sure"),
+        ("1)", "Yes"),
+        ("4", "4"),  # not an option
+        ("0", "0"),
+        ("2 weeks", "2 weeks"),
+        ("no", "no"),
+    ],
+)
+def test_a_typed_number_picks_the_numbered_option(typed, read):
+    assert pick_numbered(typed, ["Yes", "No", "Not sure"]) == read
+
+
+def test_without_numbered_options_a_number_stays_a_number():
+    assert pick_numbered("1", None) == "1"
+    assert pick_numbered("1", ["I don't know"]) == "1"
+
+
+def test_telegram_keyboards_put_short_options_in_one_row():
+    short = keyboard([{"title": t, "payload": t} for t in ("Yes", "No", "Not sure")])
+    long = keyboard(
+        [{"title": t, "payload": t} for t in ("Yes, let's start", "No, thanks")]
+    )
+
+    assert short["keyboard"] == [
+        [{"text": "Yes"}, {"text": "No"}, {"text": "Not sure"}]
+    ]
+    assert long["keyboard"] == [
+        [{"text": "Yes, let's start"}],
+        [{"text": "No, thanks"}],
+    ]
+    assert short["one_time_keyboard"] and short["resize_keyboard"]
+
+
+# --------------------------------------------------------------------------- #
+# The widget server
+# --------------------------------------------------------------------------- #
+
+
+@pytest.fixture
+def widget_server():
+    from conftest import free_port
+
+    from channels.widget import WidgetConfig, make_server
+
+    config = WidgetConfig(port=free_port(), rasa_url="https://chat.example.org")
+    server = make_server(config)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{config.port}"
+    server.shutdown()
+    server.server_close()
+
+
+def fetch(url: str) -> tuple[int, dict[str, str], str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return answer.status, dict(answer.headers), answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), ""
+
+
+def test_the_widget_page_names_the_rasa_server_under_a_strict_policy(widget_server):
+    status, headers, page = fetch(f"{widget_server}/")
+
+    assert status == 200
+    assert 'data-server="https://chat.example.org"' in page
+    assert "{{" not in page
+    policy = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert (
+        "connect-src 'self' https://chat.example.org wss://chat.example.org" in policy
+    )
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_widget_server_serves_its_files_and_nothing_else(widget_server):
+    for path in ("/widget.js", "/widget.css", "/privacy.html"):
+        assert fetch(f"{widget_server}{path}")[0] == 200, path
+    for path in ("/../credentials.yml", "/web/package.json", "/channels/widget.py"):
+        assert fetch(f"{widget_server}{path}")[0] == 404, path
+    status, headers, script = fetch(f"{widget_server}/vendor/socket.io.min.js")
+    if status == 503:
+        pytest.skip("web/node_modules not installed: run `npm ci` in web/")
+    assert status == 200 and "io" in script

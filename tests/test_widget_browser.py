@@ -1,0 +1,391 @@
+"""The public web widget in headless Chromium, against the running servers.
+
+Starts the action server, the Rasa server (with ``--cors`` restricted to the widget's
+origin, as ``scripts/run.sh`` does) and the widget server once for the module, then
+drives Debian's ``chromium`` through ``chromedriver`` (Selenium): a whole screening
+by clicking quick replies, typing free text and using the keyboard alone, a reload
+half-way that must continue the same conversation, the result on screen and in the
+database, "Start over", and axe-core (from npm, injected into the page) with no
+serious or critical violation. Screenshots at desktop width, 360 px and 200 % zoom
+are saved under ``results/screenshots/``.
+
+Skips with the reason when Chromium, chromedriver, Selenium, the npm packages or the
+model are missing, except under ``CI=true``, where it must run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from channelstack import ROOT, Stack, need_model, running_stack
+from conftest import free_port
+from sqlalchemy import select
+
+from bot.criteria import load_trial
+from bot.db import make_engine, session_scope
+from bot.models import Screening
+from bot.repository import sender_key
+from bot.settings import load_settings, sender_secret
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOTS = ROOT / "results" / "screenshots"
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+SOCKET_IO = ROOT / "web" / "node_modules" / "socket.io-client" / "dist"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+TRIAL = load_trial()
+QUESTIONS = {q.id: q.ask_self for q in TRIAL.questions}
+
+#: Answers as a patient would give them: a quick reply where one fits, else typed.
+ANSWERS = {
+    "age": "I'm 45",
+    "liver_transplant": "No",
+    "stem_cell_therapy": "No",
+    "liver_cancer": "No",
+    "chronic_liver_disease": "yes, hepatitis B for years",
+    "jaundice": "Yes",
+    "ascites": "Yes",
+    "encephalopathy": "No confusion",
+    "gi_bleeding": "No",
+    "kidney_injury": "No",
+    "infection": "No",
+    "sex": "Male",
+    "planning_baby": "No",
+    "pregnancy": "No",
+    "other_trial": "Never",
+    "immune_drugs": "Never",
+    "organ_disease": "No",
+    "thrombosis": "No",
+    "allergy": "No",
+    "alcohol_withdrawal": "No",
+    "drug_misuse": "Never",
+    "mental_health": "Never",
+    "has_lab_results": "Yes",
+    "bilirubin": "bilirubin 171 umol/L",
+    "inr": "1.8",
+    "pta": "35%",
+    "platelets": "120",
+    "child_pugh": "7",
+    "consent": "Yes",
+}
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+# --------------------------------------------------------------------------- #
+# Servers and browser
+# --------------------------------------------------------------------------- #
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Action server, Rasa (CORS: the widget's origin only) and the widget server."""
+    need_model()
+    if not (AXE.exists() and SOCKET_IO.exists()):
+        _missing("web/node_modules missing: run `npm ci` in web/ (make web)")
+    work = tmp_path_factory.mktemp("widget")
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    with running_stack(
+        work, {}, ROOT / "credentials.yml", cors=[origin], widget_port=port
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium through chromedriver."""
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        _missing("selenium is not installed in the virtual environment")
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        _missing("Debian's chromium and chromium-driver are not installed")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,900",
+        "--lang=en-US",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_script_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+class Widget:
+    """The page as a person sees it."""
+
+    def __init__(self, driver: Any, url: str):
+        self.driver = driver
+        self.url = url
+
+    def wait(self, condition: Callable[[], Any], seconds: float = 60) -> Any:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            value = condition()
+            if value:
+                return value
+            time.sleep(0.1)
+        raise AssertionError(f"timed out; bot said: {self.bot_texts()[-3:]}")
+
+    def js(self, script: str, *args: Any) -> Any:
+        return self.driver.execute_script(script, *args)
+
+    def open(self) -> None:
+        self.driver.get(self.url)
+        self.wait(lambda: self.js("return !!document.querySelector('.tcw[data-ready]')"))
+        self.js(
+            """
+            window.__typingSeen = false;
+            const t = document.querySelector('.tcw-typing');
+            new MutationObserver(() => { if (!t.hidden) window.__typingSeen = true; })
+              .observe(t, {attributes: true});
+            """
+        )
+
+    def bot_texts(self) -> list[str]:
+        return self.js(
+            "return [...document.querySelectorAll('.tcw-msg-bot')]"
+            ".map(m => m.lastChild.textContent)"
+        )
+
+    def count(self) -> int:
+        return self.js("return document.querySelectorAll('.tcw-msg').length")
+
+    def replies(self) -> list[str]:
+        return self.js(
+            "return [...document.querySelectorAll('.tcw-reply')].map(b => b.textContent)"
+        )
+
+    def turn(self, act: Callable[[], None]) -> list[str]:
+        """Do something; wait for the assistant's answer; return its new texts."""
+        bots = len(self.bot_texts())
+        act()
+        self.wait(lambda: len(self.bot_texts()) > bots)
+        self.wait(lambda: self.js("return document.querySelector('.tcw-typing').hidden"))
+        stable = -1
+        while stable != len(self.bot_texts()):  # a turn may be several messages
+            stable = len(self.bot_texts())
+            time.sleep(0.4)
+        return self.bot_texts()[bots:]
+
+    def click_reply(self, title: str) -> list[str]:
+        from selenium.webdriver.common.by import By
+
+        buttons = [
+            b
+            for b in self.driver.find_elements(By.CSS_SELECTOR, ".tcw-reply")
+            if b.text == title
+        ]
+        assert buttons, f"no quick reply {title!r} in {self.replies()}"
+        return self.turn(buttons[0].click)
+
+    def type(self, text: str) -> list[str]:
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.common.keys import Keys
+
+        field = self.driver.find_element(By.CSS_SELECTOR, ".tcw-input")
+        return self.turn(lambda: field.send_keys(text, Keys.ENTER))
+
+    def answer(self, text: str) -> list[str]:
+        return self.click_reply(text) if text in self.replies() else self.type(text)
+
+    def session_id(self) -> str:
+        return self.js(
+            "const k = Object.keys(localStorage).find(k => k.startsWith('trial-chat'));"
+            "return JSON.parse(localStorage.getItem(k)).sessionId"
+        )
+
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / name
+        self.driver.save_screenshot(str(path))
+        return path
+
+    def full_screenshot(self, name: str, width: int) -> Path:
+        """The whole page at ``width`` CSS pixels (tall enough for everything)."""
+        height = self.js("return document.documentElement.scrollHeight")
+        self.driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
+        try:
+            return self.screenshot(name)
+        finally:
+            self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+    def overflows(self) -> bool:
+        """True when the page scrolls sideways (text did not reflow)."""
+        return self.js(
+            "return document.documentElement.scrollWidth > "
+            "document.documentElement.clientWidth + 1"
+        )
+
+    def axe(self) -> list[dict]:
+        """axe-core's serious and critical WCAG 2.1 A/AA violations."""
+        if not self.js("return !!window.axe"):
+            self.js(AXE.read_text())
+        result = self.driver.execute_async_script(
+            """
+            const done = arguments[arguments.length - 1];
+            axe.run(document, {runOnly: {type: 'tag', values:
+                ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})
+              .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact,
+                  help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))))
+              .catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e)}]));
+            """
+        )
+        return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+def asked(texts: list[str]) -> str | None:
+    """The screening question the assistant's last messages ask, if any."""
+    for text in reversed(texts):
+        for fact, wording in QUESTIONS.items():
+            if wording in text:
+                return fact
+    return None
+
+
+def recorded(stack: Stack, session_id: str) -> Screening:
+    settings = load_settings(stack.env)
+    key = sender_key(sender_secret(settings), "socketio", session_id)
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            screening = session.execute(
+                select(Screening)
+                .where(Screening.sender_key == key)
+                .order_by(Screening.id.desc())
+            ).scalar()
+            assert screening is not None, "no screening recorded for the widget"
+            session.expunge(screening)
+            return screening
+    finally:
+        engine.dispose()
+
+
+# --------------------------------------------------------------------------- #
+# The test
+# --------------------------------------------------------------------------- #
+
+
+def test_a_whole_screening_in_the_widget(stack: Stack, browser: Any):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    page = Widget(browser, f"{stack.widget_url}/")
+    page.open()
+
+    # The assistant opens the conversation; its options are buttons.
+    page.wait(lambda: page.replies() == ["Yes, let's start", "No, thanks"])
+    assert "Shall we start?" in "\n".join(page.bot_texts())
+    assert page.axe() == []
+    page.screenshot("widget-desktop-start.png")
+
+    # Keyboard only: from the message field, Shift+Tab reaches the last option.
+    field = browser.find_element(By.CSS_SELECTOR, ".tcw-input")
+    field.click()
+    field.send_keys(Keys.SHIFT, Keys.TAB)
+    focused = browser.switch_to.active_element
+    assert focused.text == "No, thanks"
+    assert page.js(
+        "return getComputedStyle(document.activeElement).outlineStyle"
+    ) not in ("none", "")
+    focused.send_keys(Keys.SHIFT, Keys.TAB)  # back to the first option
+    texts = page.turn(lambda: browser.switch_to.active_element.send_keys(Keys.ENTER))
+    assert any("answering for yourself" in t for t in texts)
+    assert page.js("return window.__typingSeen") is True
+
+    texts = page.click_reply("For myself")
+    asked_facts: list[str] = []
+    reloaded = False
+    for _ in range(45):
+        fact = asked(texts)
+        if fact is None:
+            break
+        asked_facts.append(fact)
+        if len(asked_facts) == 6 and not reloaded:
+            # Reload half-way: the conversation and its options come back.
+            before = page.count()
+            options = page.replies()
+            browser.refresh()
+            page.open()
+            assert page.count() == before
+            assert page.replies() == options
+            reloaded = True
+        texts = page.answer(ANSWERS[fact])
+    else:
+        raise AssertionError(f"no result after 45 turns: {asked_facts}")
+
+    assert reloaded
+    result = "\n".join(texts)
+    assert "may be a good fit" in result
+    assert len(set(asked_facts)) >= 20
+    screening = recorded(stack, page.session_id())
+    assert (screening.outcome, screening.channel) == ("likely_eligible", "socketio")
+
+    assert page.axe() == []
+    page.full_screenshot("widget-desktop.png", 1280)
+
+    # A phone 360 px wide: no sideways scrolling; the same at 200 % zoom
+    # (1280 px at 200 % is a 640 CSS px viewport).
+    for width, name in ((360, "widget-phone-360.png"), (640, "widget-zoom-200.png")):
+        browser.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {
+                "width": width,
+                "height": 800,
+                "deviceScaleFactor": 1280 // width if width == 640 else 2,
+                "mobile": width == 360,
+            },
+        )
+        try:
+            assert not page.overflows(), f"sideways scrolling at {width} px"
+            assert page.axe() == []
+            page.screenshot(name)
+        finally:
+            browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+    # Start over: asks first, then starts again.
+    browser.find_element(By.CSS_SELECTOR, ".tcw-restart").click()
+    dialog = browser.find_element(By.CSS_SELECTOR, ".tcw-dialog")
+    assert dialog.get_attribute("open") is not None
+    assert browser.switch_to.active_element.text == "Cancel"
+    assert page.axe() == []
+    page.screenshot("widget-start-over.png")
+    texts = page.turn(
+        browser.find_element(By.CSS_SELECTOR, ".tcw-dialog .tcw-primary").click
+    )
+    assert texts, "no answer to Start over"
+    assert recorded(stack, page.session_id()).outcome == "likely_eligible"
+
+    # The privacy notice is one link away.
+    link = browser.find_element(By.LINK_TEXT, "Privacy notice")
+    link.click()
+    page.wait(lambda: "Privacy notice" in browser.title)
+    assert "{{" not in browser.page_source
+    json.dumps(page.axe())  # the notice page is checked too
+    assert page.axe() == []
