@@ -18,6 +18,7 @@ from actions import common
 from actions import constants as c
 from bot import vocab
 from bot.conversation import answer_question, is_quick_reply
+from bot.safety import is_emergency
 from bot.service import utcnow
 
 ACTION_NAME = "validate_screening_form"
@@ -121,7 +122,9 @@ class ValidateScreeningForm(FormValidationAction):
             common.screening_date(tracker),
             retries=int(tracker.get_slot(c.RETRIES) or 0),
         )
-        if turn.interpretation.urgent:
+        if turn.interpretation.urgent or is_emergency(str(value or "")):
+            # Emergency advice first: an urgent answer ("cannot be woken"), or an
+            # emergency the NLU missed (bot.safety is a deterministic backstop).
             dispatcher.utter_message(response="utter_emergency")
         if not turn.recorded:
             # Asked again once, in other words (action_ask_answer reads `retries`).

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -27,11 +28,32 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "current.tar.gz"
 VENV_BIN = Path(sys.executable).parent
+
+#: The messaging channels' secrets in the tests (test values, not real ones).
+SECRETS = {
+    "TELEGRAM_BOT_TOKEN": "123456789:AAE-test-token_abcdefghijklmnopqrstuv",
+    "TELEGRAM_SECRET_TOKEN": "tg-secret_0123456789abcdef",
+    "TWILIO_ACCOUNT_SID": "AC11111111111111111111111111111111",
+    "TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef",
+    "TWILIO_SMS_NUMBER": "+15005550006",
+    "TWILIO_WHATSAPP_NUMBER": "+14155238886",
+    "FACEBOOK_PAGE_ACCESS_TOKEN": "EAAGtestpagetoken0123456789",
+    "FACEBOOK_APP_SECRET": "fb-app-secret-0123456789",
+    "FACEBOOK_VERIFY_TOKEN": "fb-verify-0123456789",
+}
+#: SMS parts are capped this low in the tests, so that the opening message splits.
+SMS_LIMIT = 320
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def need_model() -> None:
@@ -82,7 +104,7 @@ def _spawn(
     def stop() -> None:
         proc.terminate()
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
@@ -180,7 +202,7 @@ def running_stack(
             widget_url = f"http://127.0.0.1:{widget_port}"
             wait_for(f"{widget_url}/healthz", 30, widget, logs["widget"])
         wait_for(f"http://127.0.0.1:{action_port}/health", 90, actions, logs["actions"])
-        wait_for(f"http://127.0.0.1:{rasa_port}/", 240, rasa, logs["rasa"])
+        wait_for(f"http://127.0.0.1:{rasa_port}/", 420, rasa, logs["rasa"])
         yield Stack(f"http://127.0.0.1:{rasa_port}", full_env, logs, widget_url)
 
 
@@ -280,3 +302,41 @@ class StubAPI:
         if call.path.endswith("/me/messages"):
             return 200, {"recipient_id": "1", "message_id": "m_1"}
         return 404, {"error": "unknown path"}
+
+
+# --------------------------------------------------------------------------- #
+# What was recorded
+# --------------------------------------------------------------------------- #
+
+
+def screening_of(stack: Stack, channel: str, conversation_key: str) -> Any:
+    """The latest screening of a conversation, found as the recorder finds it."""
+    from sqlalchemy import select
+
+    from bot.db import make_engine, session_scope
+    from bot.models import Screening
+    from bot.repository import sender_key
+    from bot.settings import load_settings, sender_secret
+
+    settings = load_settings(stack.env)
+    key = sender_key(sender_secret(settings), channel, conversation_key)
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            screening = session.execute(
+                select(Screening)
+                .where(Screening.sender_key == key)
+                .order_by(Screening.id.desc())
+            ).scalar()
+            assert screening is not None, f"no screening recorded on {channel}"
+            session.expunge(screening)
+            return screening
+    finally:
+        engine.dispose()
+
+
+def sender_secret_of(stack: Stack) -> bytes:
+    """The running servers' secret for keyed sender hashes."""
+    from bot.settings import load_settings, sender_secret
+
+    return sender_secret(load_settings(stack.env))

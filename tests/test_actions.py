@@ -469,3 +469,18 @@ def test_nothing_is_extracted_when_returning_from_an_interruption(
     )
 
     assert ValidateScreeningForm().extract_answer(dispatcher, tracker, domain) == {}
+
+
+def test_an_emergency_the_nlu_missed_still_gets_advice_first(
+    dispatcher, make_tracker, domain, app_database
+):
+    slots = _validate_answer(
+        make_tracker,
+        dispatcher,
+        domain,
+        "he can't wake up, help",
+        current_question="age",
+    )
+
+    assert dispatcher.messages[0]["response"] == "utter_emergency"
+    assert slots["retries"] == 1.0  # and the question is asked again, nothing lost

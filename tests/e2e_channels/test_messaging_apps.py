@@ -1,8 +1,8 @@
 """Telegram, SMS, WhatsApp and Messenger against the running Rasa server.
 
-The action server and the Rasa server run once for the module, with the project's
-channel connectors configured from ``credentials.yml`` (secrets in the environment,
-SMS parts capped at 320 characters so that the opening message must be split). Each
+The servers run once (``conftest.py`` here), with the project's channel connectors
+configured from ``credentials.yml`` (secrets in the environment, SMS parts capped at
+320 characters so that the opening message must be split). Each
 test replays webhook payloads as the platforms document them
 (``tests/fixtures/channels/``), signed as the platforms sign them, and checks the
 API calls the connectors make, captured by a stub API server on loopback: texts,
@@ -22,45 +22,29 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from channelstack import (
     ROOT,
+    SECRETS,
+    SMS_LIMIT,
     Call,
     Stack,
     StubAPI,
-    need_model,
-    running_stack,
+    screening_of,
+    sender_secret_of,
 )
-from sqlalchemy import select
 
 from bot.criteria import load_trial
-from bot.db import make_engine, session_scope
-from bot.models import Screening
-from bot.repository import sender_key
-from bot.settings import load_settings, sender_secret
+from bot.settings import load_settings
 from channels.common import TEXT_ONLY_REPLY, conversation_id, text_length
 
 pytestmark = pytest.mark.e2e
 
 FIXTURES = ROOT / "tests" / "fixtures" / "channels"
-SMS_LIMIT = 320
 
-SECRETS = {
-    "TELEGRAM_BOT_TOKEN": "123456789:AAE-test-token_abcdefghijklmnopqrstuv",
-    "TELEGRAM_SECRET_TOKEN": "tg-secret_0123456789abcdef",
-    "TWILIO_ACCOUNT_SID": "AC11111111111111111111111111111111",
-    "TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef",
-    "TWILIO_SMS_NUMBER": "+15005550006",
-    "TWILIO_WHATSAPP_NUMBER": "+14155238886",
-    "FACEBOOK_PAGE_ACCESS_TOKEN": "EAAGtestpagetoken0123456789",
-    "FACEBOOK_APP_SECRET": "fb-app-secret-0123456789",
-    "FACEBOOK_VERIFY_TOKEN": "fb-verify-0123456789",
-}
 #: Put into forged requests; must never appear in a log.
 MARKER = "FORGED-CONTENT-7d1e"
 
@@ -76,39 +60,6 @@ def fixture(name: str) -> Any:
 # --------------------------------------------------------------------------- #
 # Servers
 # --------------------------------------------------------------------------- #
-
-
-@pytest.fixture(scope="module")
-def api() -> Iterator[StubAPI]:
-    """The stub Telegram / Twilio / Graph API."""
-    stub = StubAPI()
-    stub.start()
-    yield stub
-    stub.stop()
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, api: StubAPI) -> Iterator[Stack]:
-    """The servers, with every messaging channel enabled and pointed at the stub."""
-    need_model()
-    work = tmp_path_factory.mktemp("channels")
-    # The project's credentials.yml, with SMS parts capped (text edit: dumping the
-    # YAML again would unquote the "${...}" values, which Rasa would then expand).
-    block = "channels.twilio.SmsInput:\n"
-    text = (ROOT / "credentials.yml").read_text()
-    assert block in text
-    path = work / "credentials.yml"
-    path.write_text(text.replace(block, f"{block}  max_chars: {SMS_LIMIT}\n"))
-    assert yaml.safe_load(path.read_text())["channels.twilio.SmsInput"]["max_chars"]
-    env = {
-        **SECRETS,
-        "TELEGRAM_API_URL": api.url,
-        "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/webhooks/telegram/webhook",
-        "TWILIO_API_URL": api.url,
-        "FACEBOOK_GRAPH_URL": f"{api.url}/v18.0",
-    }
-    with running_stack(work, env, path) as running:
-        yield running
 
 
 @pytest.fixture(autouse=True)
@@ -140,28 +91,10 @@ def get(url: str) -> tuple[int, bytes]:
 # --------------------------------------------------------------------------- #
 
 
-def recorded(stack: Stack, channel: str, platform_id: str) -> Screening:
-    """The latest screening of a platform user, found as the recorder finds it."""
-    settings = load_settings(stack.env)
-    secret = sender_secret(settings)
-    key = sender_key(secret, channel, conversation_id(channel, platform_id, secret))
-    engine = make_engine(settings.database_url)
-    try:
-        with session_scope(engine) as session:
-            rows = (
-                session.execute(
-                    select(Screening)
-                    .where(Screening.sender_key == key)
-                    .order_by(Screening.id)
-                )
-                .scalars()
-                .all()
-            )
-            assert rows, f"no screening recorded for this {channel} user"
-            session.expunge_all()
-            return rows[-1]
-    finally:
-        engine.dispose()
+def recorded(stack: Stack, channel: str, platform_id: str) -> Any:
+    """The latest screening of a platform user."""
+    key = conversation_id(channel, platform_id, sender_secret_of(stack))
+    return screening_of(stack, channel, key)
 
 
 def assert_not_stored_in_clear(stack: Stack, *platform_ids: str) -> None:

@@ -1,9 +1,9 @@
 """The public web widget in headless Chromium, against the running servers.
 
-Starts the action server, the Rasa server (with ``--cors`` restricted to the widget's
-origin, as ``scripts/run.sh`` does) and the widget server once for the module, then
-drives Debian's ``chromium`` through ``chromedriver`` (Selenium): a whole screening
-by clicking quick replies, typing free text and using the keyboard alone, a reload
+Uses the servers of ``conftest.py`` here (Rasa with ``--cors`` restricted to the
+widget's origin, as ``scripts/run.sh`` does, and the widget server), and drives
+Debian's ``chromium`` through ``chromedriver`` (Selenium): a whole screening by
+clicking quick replies, typing free text and using the keyboard alone, a reload
 half-way that must continue the same conversation, the result on screen and in the
 database, "Start over", and axe-core (from npm, injected into the page) with no
 serious or critical violation. Screenshots at desktop width, 360 px and 200 % zoom
@@ -24,15 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from channelstack import ROOT, Stack, need_model, running_stack
-from conftest import free_port
-from sqlalchemy import select
+from channelstack import ROOT, Stack, screening_of
 
 from bot.criteria import load_trial
-from bot.db import make_engine, session_scope
-from bot.models import Screening
-from bot.repository import sender_key
-from bot.settings import load_settings, sender_secret
 
 pytestmark = pytest.mark.e2e
 
@@ -91,21 +85,6 @@ def _missing(reason: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Action server, Rasa (CORS: the widget's origin only) and the widget server."""
-    need_model()
-    if not (AXE.exists() and SOCKET_IO.exists()):
-        _missing("web/node_modules missing: run `npm ci` in web/ (make web)")
-    work = tmp_path_factory.mktemp("widget")
-    port = free_port()
-    origin = f"http://127.0.0.1:{port}"
-    with running_stack(
-        work, {}, ROOT / "credentials.yml", cors=[origin], widget_port=port
-    ) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Headless Chromium through chromedriver."""
     try:
@@ -155,7 +134,9 @@ class Widget:
 
     def open(self) -> None:
         self.driver.get(self.url)
-        self.wait(lambda: self.js("return !!document.querySelector('.tcw[data-ready]')"))
+        self.wait(
+            lambda: self.js("return !!document.querySelector('.tcw[data-ready]')")
+        )
         self.js(
             """
             window.__typingSeen = false;
@@ -176,7 +157,8 @@ class Widget:
 
     def replies(self) -> list[str]:
         return self.js(
-            "return [...document.querySelectorAll('.tcw-reply')].map(b => b.textContent)"
+            "return [...document.querySelectorAll('.tcw-reply')]"
+            ".map(b => b.textContent)"
         )
 
     def turn(self, act: Callable[[], None]) -> list[str]:
@@ -184,7 +166,9 @@ class Widget:
         bots = len(self.bot_texts())
         act()
         self.wait(lambda: len(self.bot_texts()) > bots)
-        self.wait(lambda: self.js("return document.querySelector('.tcw-typing').hidden"))
+        self.wait(
+            lambda: self.js("return document.querySelector('.tcw-typing').hidden")
+        )
         stable = -1
         while stable != len(self.bot_texts()):  # a turn may be several messages
             stable = len(self.bot_texts())
@@ -254,7 +238,8 @@ class Widget:
                 ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})
               .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact,
                   help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))))
-              .catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e)}]));
+              .catch(e => done([{id: 'axe-error', impact: 'critical',
+                                 help: String(e)}]));
             """
         )
         return [v for v in result if v["impact"] in ("serious", "critical")]
@@ -269,22 +254,9 @@ def asked(texts: list[str]) -> str | None:
     return None
 
 
-def recorded(stack: Stack, session_id: str) -> Screening:
-    settings = load_settings(stack.env)
-    key = sender_key(sender_secret(settings), "socketio", session_id)
-    engine = make_engine(settings.database_url)
-    try:
-        with session_scope(engine) as session:
-            screening = session.execute(
-                select(Screening)
-                .where(Screening.sender_key == key)
-                .order_by(Screening.id.desc())
-            ).scalar()
-            assert screening is not None, "no screening recorded for the widget"
-            session.expunge(screening)
-            return screening
-    finally:
-        engine.dispose()
+def recorded(stack: Stack, session_id: str) -> Any:
+    """The widget's screening (the socket.io session id is the conversation key)."""
+    return screening_of(stack, "socketio", session_id)
 
 
 # --------------------------------------------------------------------------- #
@@ -293,6 +265,8 @@ def recorded(stack: Stack, session_id: str) -> Screening:
 
 
 def test_a_whole_screening_in_the_widget(stack: Stack, browser: Any):
+    if not (AXE.exists() and SOCKET_IO.exists()):
+        _missing("web/node_modules missing: run `npm ci` in web/ (make web)")
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 

@@ -1,0 +1,56 @@
+"""A deterministic backstop for emergencies described in free text.
+
+The NLU model has an `emergency` intent; a missed emergency is the worst mistake this
+assistant can make, so answers are also checked against these plain patterns, and a
+match gets the emergency advice before anything else. Only signs happening *now* are
+matched, and a negation just before the sign ("no vomiting of blood", "never had
+black stools") or a past-time marker ("last year", "two years ago") cancels it.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SIGNS = [
+    r"(vomit\w*|throw\w* up|puk\w*|cough\w* up)\s+(up\s+)?(a lot of\s+|some\s+)?blood",
+    r"blood\w*\s+(in|from)\s+(his|her|my|the)?\s*(vomit|sick|mouth)",
+    r"(black|tarry|bloody)\s+(stool|stools|poo|poop|faeces|feces)",
+    r"(can'?t|cannot|can not|won'?t|unable to)\s+(wake|rouse)",
+    r"\b(unconscious|unresponsive|passed out|not breathing)\b",
+    r"\b(can'?t|cannot)\s+breathe\b",
+    r"\b(having|had)\s+a\s+(seizure|fit)\b|\bseizing\b",
+    r"\b(kill|hurt|harm)\s+(my|him|her)self\b",
+    r"\b(end|ending|take|taking)\s+(my|his|her)\s+(own\s+)?life\b",
+    r"\bsuicid\w*",
+    r"\bwant(s)?\s+to\s+die\b",
+]
+_SIGN = re.compile("|".join(f"(?:{p})" for p in _SIGNS), re.IGNORECASE)
+_NEGATION = re.compile(
+    r"\b(no|not|never|without|didn'?t|doesn'?t|hasn'?t|haven'?t|isn'?t|wasn'?t|"
+    r"nor|none|denies)\b[\w\s,']{0,25}$",
+    re.IGNORECASE,
+)
+_PAST = re.compile(
+    r"\b(ago|last (year|month|week)|years? back|in (19|20)\d\d|used to|previously|"
+    r"in the past|back in|history of)\b",
+    re.IGNORECASE,
+)
+
+
+def is_emergency(text: str) -> bool:
+    """True when ``text`` describes an emergency sign happening now."""
+    if not isinstance(text, str) or not text.strip():
+        return False
+    text = text[:2000]
+    for match in _SIGN.finditer(text):
+        before = text[max(0, match.start() - 40) : match.start()]
+        if _NEGATION.search(before):
+            continue
+        sentence_end = re.search(r"[.!?\n]", text[match.end() :])
+        rest = text[
+            match.end() : match.end() + (sentence_end.start() if sentence_end else 80)
+        ]
+        if _PAST.search(before) or _PAST.search(rest):
+            continue
+        return True
+    return False
