@@ -566,9 +566,11 @@ _NEG_CUE = re.compile(
     r"\b(?:no|not|never|none|nothing|nope|nah|neither|nor|without|negative)\b"
     r"|n't\b|\bcannot\b"
 )
+# Copulas ("I'm", "he is") are not cues: "I'm 45" or "he is 60" answer another
+# question, and must not read as a "yes".
 _POS_CUE = re.compile(
-    r"\b(?:yes|yeah|yep|yup|i\s+(?:do|did|have|had|am|was)|i've|i'm"
-    r"|(?:he|she|they|we)\s+(?:do|does|did|has|have|had|is|was|are|were)"
+    r"\b(?:yes|yeah|yep|yup|i\s+(?:do|did|have|had)|i've"
+    r"|(?:he|she|they|we)\s+(?:do|does|did|has|have|had)"
     r"|had|have|has|got|diagnosed|positive|taking|takes|took)\b"
 )
 _ZH_YES = {"是", "是的", "对", "有", "嗯", "好"}

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any, Awaitable, Callable, Dict, List
+from urllib.parse import parse_qs
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -98,6 +99,24 @@ class TwilioOutput(MessagingOutput):
             )
 
 
+class FormFields(Dict[str, List[str]]):
+    """POST fields with every value, as Twilio's RequestValidator reads them."""
+
+    def getlist(self, name: str) -> List[str]:
+        """All values of a field."""
+        return self[name]
+
+
+def form_fields(request: Request) -> FormFields:
+    """The request's form fields, blank ones included: Twilio signs those too
+    (Sanic's ``request.form`` drops them)."""
+    try:
+        body = (request.body or b"").decode("utf-8")
+    except UnicodeDecodeError:
+        return FormFields()
+    return FormFields(parse_qs(body, keep_blank_values=True))
+
+
 class SmsInput(MessagingInput, RasaTwilioInput):
     """SMS through Twilio, at ``/webhooks/sms/webhook``."""
 
@@ -163,9 +182,10 @@ class SmsInput(MessagingInput, RasaTwilioInput):
             signature = request.headers.get(SIGNATURE_HEADER)
             if not signature:
                 return refuse(self.name(), request, "no X-Twilio-Signature")
-            form = request.form
-            if not self.validator.validate(self.signed_url(request), form, signature):
+            fields = form_fields(request)
+            if not self.validator.validate(self.signed_url(request), fields, signature):
                 return refuse(self.name(), request, "wrong X-Twilio-Signature")
+            form = {name: values[0] for name, values in fields.items()}
             if form.get("AccountSid") != self.config["account_sid"]:
                 return refuse(self.name(), request, "another Twilio account")
             await self.handle_form(form, on_new_message)

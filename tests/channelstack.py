@@ -49,6 +49,18 @@ SECRETS = {
 SMS_LIMIT = 320
 
 
+def message(key: str) -> dict[str, Any]:
+    """A message of the catalogue (bot/messages/en.yml): its text and buttons."""
+    from bot.messages import catalogue
+
+    return catalogue()[key]
+
+
+def last_line(key: str) -> str:
+    """The last line of a catalogue message (its question)."""
+    return message(key)["text"].strip().splitlines()[-1]
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -316,11 +328,11 @@ def screening_of(stack: Stack, channel: str, conversation_key: str) -> Any:
     from bot.db import make_engine, session_scope
     from bot.models import Screening
     from bot.repository import sender_key
-    from bot.settings import load_settings, sender_secret
+    from bot.settings import load_contact_key, load_settings, sender_secret
 
     settings = load_settings(stack.env)
     key = sender_key(sender_secret(settings), channel, conversation_key)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, contact_key=load_contact_key(settings))
     try:
         with session_scope(engine) as session:
             screening = session.execute(

@@ -258,7 +258,7 @@ def test_telegram_keyboards_put_short_options_in_one_row():
 
 @pytest.fixture
 def widget_server():
-    from conftest import free_port
+    from netsupport import free_port
 
     from channels.widget import WidgetConfig, make_server
 

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SMTPServer, free_port
+from netsupport import SMTPServer, free_port
 from sqlalchemy import select
 
 from bot.criteria import load_trial
@@ -322,7 +322,7 @@ def test_caregiver_without_lab_results_goes_to_staff_review(stack: Stack):
     answers = {**LIKELY, "has_lab_results": "No, we don't have them", "sex": "female"}
 
     replies = screen(
-        stack, "e2e-caregiver", answers, respondent="I'm asking for my dad"
+        stack, "e2e-caregiver", answers, respondent="For someone else"
     )
 
     assert "needs to check a few things" in texts(replies)

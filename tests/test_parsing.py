@@ -1156,3 +1156,9 @@ def test_parsers_survive_huge_and_odd_text(
 
 def test_arabic_indic_digits_are_numbers() -> None:
     assert_ok(parse_age("٤٥"), 45)
+
+
+@pytest.mark.parametrize("text", ["I'm 45", "he is 60", "she is 52 years old"])
+def test_an_answer_to_another_question_is_not_a_yes(text: str) -> None:
+    # Regression: "I'm 45" given to a yes/no question once read as "yes".
+    assert not parse_yes_no(text).ok
