@@ -48,9 +48,7 @@ class InputGuard(GraphComponent):
         """Create the component (nothing to train or load)."""
         return cls(config)
 
-    def process(
-        self, messages: List[Message], domain: Any | None = None
-    ) -> List[Message]:
+    def process(self, messages: List[Message]) -> List[Message]:
         """Rewrite each message's text in place."""
         for message in messages:
             text = message.get(TEXT)

@@ -28,6 +28,7 @@ from channels.common import (
     text_length,
     text_limit,
 )
+from channels.socketio import SocketIOInput, session_id_of
 from channels.telegram import keyboard
 
 CHANNEL_VARIABLES = [
@@ -104,6 +105,7 @@ def test_the_project_credentials_start_no_messaging_channel_without_secrets(
 
     names = [c.name() for c in channels]
     assert names[:2] == ["rest", "socketio"]
+    assert isinstance(channels[1], SocketIOInput) and channels[1].session_persistence
     disabled = [c.channel for c in channels if isinstance(c, DisabledChannel)]
     assert disabled == ["telegram", "sms", "whatsapp", "messenger"]
     lines = [r.getMessage() for r in caplog.records]
@@ -142,6 +144,23 @@ def test_conversation_ids_are_keyed_hashes_per_channel():
     assert key == conversation_id("sms", "+8613800138000", secret)  # stable
     assert key != conversation_id("whatsapp", "+8613800138000", secret)
     assert key != conversation_id("sms", "+8613800138000", other)
+
+
+def test_the_widget_keeps_its_session_id_when_it_is_well_formed():
+    kept = "3f2a9c1e5b7d4e8fa0b1c2d3e4f5a6b7"
+
+    assert session_id_of({"session_id": kept}) == kept
+    for bad in (
+        None,
+        {},
+        {"session_id": ""},
+        {"session_id": "x" * 500},
+        {"session_id": "../../etc"},
+        {"session_id": 42},
+        "text",
+    ):
+        new = session_id_of(bad)
+        assert re.fullmatch(r"[0-9a-f]{32}", new) and new != kept
 
 
 def test_routes_forget_the_oldest_and_see_retries():
