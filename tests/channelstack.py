@@ -56,6 +56,15 @@ def message(key: str) -> dict[str, Any]:
     return catalogue()[key]
 
 
+def shown_outcome(text: str) -> str | None:
+    """Which result message (``result_<outcome>`` in the catalogue) ``text`` shows."""
+    for outcome in ("likely_eligible", "needs_review", "ineligible"):
+        first_line = message(f"result_{outcome}")["text"].strip().splitlines()[0]
+        if first_line in text:
+            return outcome
+    return None
+
+
 def last_line(key: str) -> str:
     """The last line of a catalogue message (its question)."""
     return message(key)["text"].strip().splitlines()[-1]

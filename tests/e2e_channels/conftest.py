@@ -28,8 +28,7 @@ from channelstack import (
 @pytest.fixture(scope="session")
 def api() -> Iterator[StubAPI]:
     """The stub Telegram / Twilio / Graph API."""
-    import os  # DEVHACK-REMOVE
-    stub = StubAPI(port=47001) if os.environ.get("DEV_STACK") else StubAPI()  # DEVHACK-REMOVE
+    stub = StubAPI()
     stub.start()
     yield stub
     stub.stop()
@@ -38,14 +37,6 @@ def api() -> Iterator[StubAPI]:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, api: StubAPI) -> Iterator[Stack]:
     """The running servers (see the module docstring)."""
-    import json
-    import os  # DEVHACK-REMOVE
-    if os.environ.get("DEV_STACK"):  # DEVHACK-REMOVE
-        d = json.load(open(os.environ["DEV_STACK"]))  # DEVHACK-REMOVE
-        from pathlib import Path  # DEVHACK-REMOVE
-        w = Path("/tmp/dev/work")  # DEVHACK-REMOVE
-        yield Stack(d["rasa"], d["env"], {n: w / f"{n}.log" for n in ("actions", "rasa", "widget")}, d["widget"])  # DEVHACK-REMOVE
-        return  # DEVHACK-REMOVE
     need_model()
     work = tmp_path_factory.mktemp("channels")
     # The project's credentials.yml with SMS parts capped. A text edit: dumping the

@@ -166,12 +166,23 @@
 
   // ---------------------------------------------------------- conversation
 
+  // The log follows new messages, and stays at the bottom when the page is resized
+  // or zoomed, unless the person scrolled up to read.
+  var atBottom = true;
+  log.addEventListener("scroll", function () {
+    atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 8;
+  });
+  window.addEventListener("resize", function () {
+    if (atBottom) log.scrollTop = log.scrollHeight;
+  });
+
   function show(from, text) {
     var bubble = el("div", "tcw-msg tcw-msg-" + from);
     bubble.appendChild(el("span", "tcw-sr", from === "bot" ? "Assistant: " : "You: "));
     bubble.appendChild(document.createTextNode(text));
     log.appendChild(bubble);
     log.scrollTop = log.scrollHeight;
+    atBottom = true;
   }
 
   function showReplies(list) {
