@@ -17,6 +17,8 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 .PHONY: help install system spacy train run console test test-fast lint validate crossval \
         nlu-heldout readability lock clean
 
+include web/Makefile.inc
+
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
@@ -40,7 +42,7 @@ $(MODEL): $(STAMP) $(SPACY_MODEL)/meta.json $(MODEL_INPUTS) nlu_ext/*.py
 
 train: $(MODEL) ## Train the Rasa model when data, domain or config changed
 
-run: $(MODEL) ## Set up if needed, then start the servers, outbox worker, staff console
+run: $(MODEL) web ## Set up if needed, then start the servers, outbox worker, staff console
 	@scripts/run.sh
 
 console: $(STAMP) ## Start only the staff console (http://127.0.0.1:8080)
@@ -49,15 +51,15 @@ console: $(STAMP) ## Start only the staff console (http://127.0.0.1:8080)
 validate: $(STAMP) $(SPACY_MODEL)/meta.json ## rasa data validate
 	$(RASA) data validate
 
-test: system $(MODEL) ## Set up if needed, then run every test (lint, pytest, stories, NLU)
-	$(VENV)/bin/ruff check bot actions nlu_ext tests scripts
+test: system $(MODEL) web ## Set up if needed, then run every test (lint, pytest, stories, NLU)
+	$(VENV)/bin/ruff check bot actions nlu_ext channels tests scripts
 	$(PY) -m pytest -q
 
 test-fast: system $(STAMP) $(SPACY_MODEL)/meta.json ## Tests that need no trained model
 	$(PY) -m pytest -q -m "not rasa and not e2e"
 
 lint: $(STAMP) ## ruff
-	$(VENV)/bin/ruff check bot actions nlu_ext tests scripts
+	$(VENV)/bin/ruff check bot actions nlu_ext channels tests scripts
 
 crossval: $(STAMP) $(SPACY_MODEL)/meta.json ## NLU 5-fold cross-validation (intent and entity F1)
 	$(RASA) test nlu --nlu data/nlu --cross-validation --folds 5 --out results/crossval

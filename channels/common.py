@@ -287,7 +287,7 @@ def split_text(text: str, limit: int) -> List[str]:
         cut = end
         for pattern in _BREAKS:
             ends = [m.end() for m in pattern.finditer(window) if m.start() >= end // 4]
-            if ends:
+            if ends and rest[: ends[-1]].strip():
                 cut = ends[-1]
                 break
         parts.append(rest[:cut].rstrip())

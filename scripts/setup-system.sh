@@ -10,6 +10,7 @@ set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)  # npm ci for the web widget
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
@@ -25,5 +26,5 @@ if ! command -v apt-get >/dev/null 2>&1; then
 fi
 echo "setup-system: installing ${missing[*]} (Debian packages, for the browser test)"
 apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 echo "setup-system: $(/usr/bin/chromium --version 2>/dev/null | head -1); $(/usr/bin/chromedriver --version | head -1)"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -28,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from netsupport import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -68,13 +68,6 @@ def shown_outcome(text: str) -> str | None:
 def last_line(key: str) -> str:
     """The last line of a catalogue message (its question)."""
     return message(key)["text"].strip().splitlines()[-1]
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def need_model() -> None:

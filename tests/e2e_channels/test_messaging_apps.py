@@ -187,7 +187,14 @@ def test_telegram_registers_its_webhook_with_the_secret_at_start(
     stack: Stack, api: StubAPI
 ):
     token = SECRETS["TELEGRAM_BOT_TOKEN"]
-    registered = [c.json for c in api.history if c.path == f"/bot{token}/setWebhook"]
+    deadline = time.monotonic() + 30  # registered just after the server starts
+    while True:
+        registered = [
+            c.json for c in api.history if c.path == f"/bot{token}/setWebhook"
+        ]
+        if registered or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
 
     assert registered == [
         {

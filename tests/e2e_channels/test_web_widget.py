@@ -15,14 +15,13 @@ model are missing, except under ``CI=true``, where it must run.
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browsersupport import chromium, skip_or_fail
 from channelstack import (
     ROOT,
     Stack,
@@ -39,8 +38,6 @@ pytestmark = pytest.mark.e2e
 SCREENSHOTS = ROOT / "results" / "screenshots"
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 SOCKET_IO = ROOT / "web" / "node_modules" / "socket.io-client" / "dist"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 START, DECLINE = message("ask_screening_consent")["buttons"]
 SELF = message("ask_respondent")["buttons"][0]
@@ -81,44 +78,17 @@ ANSWERS = {
 }
 
 
-def _missing(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 # --------------------------------------------------------------------------- #
 # Servers and browser
 # --------------------------------------------------------------------------- #
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Chromium through chromedriver."""
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        _missing("selenium is not installed in the virtual environment")
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        _missing("Debian's chromium and chromium-driver are not installed")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--window-size=1280,900",
-        "--lang=en-US",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_script_timeout(60)
-    try:
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Headless Chromium (tests/browsersupport.py: Debian's, no downloads)."""
+    with chromium(tmp_path_factory.mktemp("chromium") / "profile") as driver:
+        driver.set_script_timeout(60)
         yield driver
-    finally:
-        driver.quit()
 
 
 class Widget:
@@ -283,7 +253,7 @@ def recorded(stack: Stack, session_id: str) -> Any:
 
 def test_a_whole_screening_in_the_widget(stack: Stack, browser: Any):
     if not (AXE.exists() and SOCKET_IO.exists()):
-        _missing("web/node_modules missing: run `npm ci` in web/ (make web)")
+        skip_or_fail("web/node_modules missing: run `npm ci` in web/ (make web)")
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
