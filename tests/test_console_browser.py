@@ -126,7 +126,7 @@ def test_coordinator_works_a_referral_in_the_browser(
     console: ConsoleHandle, browser
 ) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     driver = browser
     made = console.world.made
@@ -184,7 +184,10 @@ def test_coordinator_works_a_referral_in_the_browser(
     driver.find_element(By.ID, "username").send_keys(admin)
     driver.find_element(By.ID, "password").send_keys(admin_password)
     driver.find_element(By.ID, "sign-in").click()
+    # Wait for the sign-in to land before navigating, or the two requests race.
+    WebDriverWait(driver, 15).until(lambda d: d.current_url.endswith("/referrals"))
     driver.get(console.url + "/admin/audit")
+    WebDriverWait(driver, 15).until(lambda d: "/admin/audit" in d.current_url)
     trail = driver.find_element(By.TAG_NAME, "table").text
     assert f"cora referral.contacts_revealed {likely}" in trail
     screenshot(driver, "08-audit-trail")
