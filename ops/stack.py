@@ -1,0 +1,339 @@
+"""Start, stop and restart the assistant's servers as separate processes.
+
+Used by the production tests (replicas, faults, fuzzing) and by the benchmark
+(``scripts/bench.py``). Two back ends:
+
+* ``sqlite_env``: what ``make run`` uses (SQLite tracker store and application
+  database in a folder, in-memory locks, no broker);
+* ``production_env``: ``deploy/endpoints.production.yml`` against real services:
+  PostgreSQL (a fresh tracker database and application database, dropped by
+  :meth:`ProductionDatabases.drop`), Redis locks (a key prefix of its own) and a
+  RabbitMQ queue of its own.
+
+Every process writes its output to a log file in the work folder; a process that
+dies while being waited for raises with the log's tail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "current.tar.gz"
+BIN = Path(sys.executable).parent
+PRODUCTION_ENDPOINTS = ROOT / "deploy" / "endpoints.production.yml"
+
+#: Where the tests and the benchmark find the services (this machine's defaults).
+POSTGRES_ADMIN_URL = os.environ.get(
+    "POSTGRES_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+RABBITMQ_HOST, RABBITMQ_PORT = "127.0.0.1", 5672
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def base_env(work: Path, **extra: str) -> dict[str, str]:
+    """The environment every server process gets (SQLite back end)."""
+    from cryptography.fernet import Fernet
+
+    env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite:///{work / 'app.db'}",
+        "TRACKER_DB": str(work / "tracker.db"),
+        "CONTACT_KEY": Fernet.generate_key().decode(),
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(free_port()),
+    }
+    env.update(extra)
+    return env
+
+
+@dataclass
+class ProductionDatabases:
+    """The PostgreSQL databases of one production-style stack."""
+
+    app: str
+    tracker: str
+    admin_url: str = POSTGRES_ADMIN_URL
+
+    @classmethod
+    def create(cls, prefix: str = "prescreen") -> ProductionDatabases:
+        """Create two empty databases with unique names."""
+        tag = uuid.uuid4().hex[:10]
+        made = cls(f"{prefix}_app_{tag}", f"{prefix}_tracker_{tag}")
+        with _admin(made.admin_url) as connection:
+            from sqlalchemy import text
+
+            for name in (made.app, made.tracker):
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        return made
+
+    def url(self, name: str) -> str:
+        """A SQLAlchemy URL of one of the databases."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.admin_url).set(database=name).render_as_string(
+            hide_password=False
+        )
+
+    def drop(self) -> None:
+        """Drop both databases (connections are closed by force)."""
+        from sqlalchemy import text
+
+        with _admin(self.admin_url) as connection:
+            for name in (self.app, self.tracker):
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _admin(url: str):
+    from sqlalchemy import create_engine
+
+    engine = create_engine(
+        url, future=True, isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": 3},
+    )
+
+    class _Ctx:
+        def __enter__(self):
+            self.connection = engine.connect()
+            return self.connection
+
+        def __exit__(self, *exc: Any) -> None:
+            self.connection.close()
+            engine.dispose()
+
+    return _Ctx()
+
+
+def services_missing() -> str | None:
+    """Why the production services cannot be used here, or None if they can."""
+    import socket
+
+    for name, host, port in (
+        ("PostgreSQL", "127.0.0.1", 5432),
+        ("Redis", REDIS_HOST, REDIS_PORT),
+        ("RabbitMQ", RABBITMQ_HOST, RABBITMQ_PORT),
+    ):
+        try:
+            socket.create_connection((host, port), timeout=2).close()
+        except OSError as exc:
+            return f"{name} not reachable at {host}:{port}: {exc}"
+    return None
+
+
+def production_env(
+    work: Path, databases: ProductionDatabases, **extra: str
+) -> dict[str, str]:
+    """Environment for ``deploy/endpoints.production.yml`` on this machine."""
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(databases.admin_url)
+    tag = uuid.uuid4().hex[:8]
+    env = base_env(
+        work,
+        DATABASE_URL=databases.url(databases.app),
+        TRACKER_DB_URL=databases.url(databases.tracker),
+        TRACKER_DB_HOST=admin.host or "127.0.0.1",
+        TRACKER_DB_PORT=str(admin.port or 5432),
+        TRACKER_DB_NAME=databases.tracker,
+        TRACKER_DB_USER=admin.username or "postgres",
+        TRACKER_DB_PASSWORD=admin.password or "",
+        REDIS_HOST=REDIS_HOST,
+        REDIS_PORT=str(REDIS_PORT),
+        REDIS_LOCK_DB="0",
+        REDIS_PASSWORD="",
+        RABBITMQ_HOST=RABBITMQ_HOST,
+        RABBITMQ_PORT=str(RABBITMQ_PORT),
+        RABBITMQ_USER="guest",
+        RABBITMQ_PASSWORD="guest",
+        RASA_EVENT_QUEUE=f"rasa_events_{tag}",
+        ACTION_SERVER_TOKEN=uuid.uuid4().hex,
+    )
+    env.pop("TRACKER_DB", None)
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Server:
+    """One server process: how to start it, where it listens, its log."""
+
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    log: Path
+    health_url: str
+    proc: subprocess.Popen | None = None
+    _handles: list[Any] = field(default_factory=list)
+
+    def start(self) -> Server:
+        """Start the process (appending to its log)."""
+        handle = self.log.open("a")
+        self._handles.append(handle)
+        self.proc = subprocess.Popen(
+            self.args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return self
+
+    def wait_ready(self, seconds: float = 300) -> Server:
+        """Wait until the health URL answers; raise if the process dies first."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} died:\n{self.tail()}")
+            try:
+                with urllib.request.urlopen(self.health_url, timeout=2):
+                    return self
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.3)
+        raise RuntimeError(f"{self.name} not up after {seconds}s:\n{self.tail()}")
+
+    def stop(self, *, hard: bool = False) -> None:
+        """Stop the process: SIGTERM (or SIGKILL when ``hard``), then wait."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        sig = signal.SIGKILL if hard else signal.SIGTERM
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def close(self) -> None:
+        """Stop and close the log handles."""
+        self.stop()
+        for handle in self._handles:
+            handle.close()
+        self._handles.clear()
+
+    @property
+    def alive(self) -> bool:
+        """Whether the process is running."""
+        return self.proc is not None and self.proc.poll() is None
+
+    def tail(self, chars: int = 4000) -> str:
+        """The end of the log."""
+        try:
+            return self.log.read_text(errors="replace")[-chars:]
+        except FileNotFoundError:
+            return ""
+
+    @property
+    def pid(self) -> int:
+        """The process id (of a started server)."""
+        assert self.proc is not None
+        return self.proc.pid
+
+
+def action_server(work: Path, env: dict[str, str], port: int | None = None) -> Server:
+    """The action server (``rasa run actions``), not yet started."""
+    port = port or free_port()
+    return Server(
+        "actions",
+        [str(BIN / "rasa"), "run", "actions", "--port", str(port), "--actions",
+         "actions"],
+        {**env, "ACTION_PORT": str(port)},
+        work / f"actions-{port}.log",
+        f"http://127.0.0.1:{port}/health",
+    )
+
+
+def rasa_server(
+    work: Path,
+    env: dict[str, str],
+    *,
+    action_port: int,
+    port: int | None = None,
+    endpoints: Path | str = "endpoints.yml",
+    credentials: Path | str = "credentials.yml",
+    model: Path = MODEL,
+    extra_args: list[str] | None = None,
+    name: str = "rasa",
+) -> Server:
+    """A Rasa server (``rasa run``), not yet started."""
+    port = port or free_port()
+    server_env = {
+        **env,
+        "ACTION_PORT": str(action_port),
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "RASA_PORT": str(port),
+    }
+    return Server(
+        name,
+        [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
+         "--endpoints", str(endpoints), "--credentials", str(credentials),
+         *(extra_args or [])],
+        server_env,
+        work / f"{name}-{port}.log",
+        f"http://127.0.0.1:{port}/",
+    )
+
+
+def rasa_url(server: Server) -> str:
+    """The base URL of a Rasa server."""
+    return server.health_url.rstrip("/")
+
+
+def say(base_url: str, sender: str, text: str, timeout: float = 120) -> list[dict]:
+    """One message through the REST channel; the bot's replies.
+
+    Raises ``urllib.error.HTTPError`` on an HTTP error status.
+    """
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    request = urllib.request.Request(
+        f"{base_url}/webhooks/rest/webhook",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
