@@ -105,7 +105,9 @@ class ProductionDatabases:
 
         with _admin(self.admin_url) as connection:
             for name in (self.app, self.tracker):
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                connection.execute(
+                    text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                )
 
 
 def _admin(url: str):
