@@ -1,0 +1,137 @@
+"""Scripted screenings: a person who answers whatever question the assistant asks.
+
+Shared by the production tests, the fault tests, the fuzzer and the benchmark. A
+script is a mapping from the criteria file's fact ids to what the person types;
+:func:`run_screening` drives a whole conversation through any ``say(sender, text)``
+function and returns what happened, turn by turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from bot.criteria import load_trial
+
+Say = Callable[[str, str], list]
+
+TRIAL = load_trial()
+#: Every wording of every question (self, caregiver with and without a relation).
+QUESTIONS = {
+    q.id: (
+        q.ask_self,
+        q.text_for("caregiver", "your father"),
+        q.text_for("caregiver", "the patient"),
+    )
+    for q in TRIAL.questions
+}
+
+#: A person who is likely eligible (answers as people type them).
+LIKELY = {
+    "age": "I'm 45",
+    "liver_transplant": "No",
+    "stem_cell_therapy": "no",
+    "liver_cancer": "No",
+    "chronic_liver_disease": "yes, hepatitis B for years",
+    "jaundice": "Yes",
+    "ascites": "yes",
+    "encephalopathy": "No confusion",
+    "gi_bleeding": "No",
+    "kidney_injury": "no",
+    "infection": "No",
+    "sex": "Male",
+    "planning_baby": "no",
+    "pregnancy": "no",
+    "other_trial": "Never",
+    "immune_drugs": "never",
+    "organ_disease": "No",
+    "thrombosis": "No",
+    "allergy": "no",
+    "alcohol_withdrawal": "No",
+    "drug_misuse": "Never",
+    "mental_health": "never",
+    "has_lab_results": "Yes",
+    "bilirubin": "bilirubin 171 umol/L",
+    "inr": "1.8",
+    "pta": "35%",
+    "platelets": "120",
+    "child_pugh": "7",
+    "consent": "Yes",
+}
+#: Excluded by a liver transplant (the questions stop after two answers).
+EXCLUDED = {**LIKELY, "liver_transplant": "yes, two years ago"}
+#: A caregiver without lab results: staff review.
+REVIEW = {**LIKELY, "has_lab_results": "No, we don't have them", "sex": "female"}
+
+#: What each script must end in.
+EXPECTED = {"likely": "likely_eligible", "excluded": "ineligible",
+            "review": "needs_review"}
+SCRIPTS = {"likely": LIKELY, "excluded": EXCLUDED, "review": REVIEW}
+
+
+def texts(replies: list[dict]) -> str:
+    """The replies' texts, one per line."""
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def asked_fact(replies: list[dict]) -> str | None:
+    """The screening question the replies end with, if any."""
+    for reply in reversed(replies):
+        text = reply.get("text") or ""
+        for fact, wordings in QUESTIONS.items():
+            if any(w in text for w in wordings):
+                return fact
+    return None
+
+
+@dataclass
+class Transcript:
+    """What was said in one scripted screening."""
+
+    sender: str
+    turns: list[tuple[str, list[dict]]] = field(default_factory=list)
+    asked: list[str] = field(default_factory=list)
+
+    @property
+    def last(self) -> list[dict]:
+        """The replies to the last message."""
+        return self.turns[-1][1] if self.turns else []
+
+
+OPENING = (
+    ("hi", "Shall we start?"),
+    ("Yes, go ahead", "answering for yourself"),
+)
+
+
+def run_screening(
+    say: Say,
+    sender: str,
+    answers: Mapping[str, str],
+    *,
+    respondent: str = "For myself",
+    max_turns: int = 60,
+) -> Transcript:
+    """Run one screening from hello to the result.
+
+    Raises AssertionError when the assistant does not say what the script expects
+    (the opening, a known question) or never reaches a result.
+    """
+    transcript = Transcript(sender)
+
+    def turn(text: str) -> list[dict]:
+        replies = say(sender, text)
+        transcript.turns.append((text, replies))
+        return replies
+
+    for text, expect in OPENING:
+        replies = turn(text)
+        assert expect in texts(replies), f"{sender}: {text!r} -> {texts(replies)!r}"
+    replies = turn(respondent)
+    for _ in range(max_turns):
+        fact = asked_fact(replies)
+        if fact is None:
+            return transcript
+        transcript.asked.append(fact)
+        replies = turn(answers[fact])
+    raise AssertionError(f"{sender}: no result after {max_turns} turns")
