@@ -4,6 +4,7 @@ Commands:
     check            load and check the criteria file (fails loudly if malformed)
     migrate          bring the application database to the latest migration
     outbox           deliver queued referral emails, retrying until stopped
+    analytics        consume Rasa's event queue into the screening analytics
     console          serve the staff console (CONSOLE_HOST:CONSOLE_PORT)
     create-admin     create the first admin account of the console
     export           export every screening as JSON, CSV (REDCap) or FHIR R4
@@ -54,6 +55,45 @@ def _outbox(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     run_outbox_worker(stop, args.interval, settings=settings, session_factory=factory)
+    return 0
+
+
+def _analytics(args: argparse.Namespace) -> int:
+    import asyncio
+    import json
+
+    from bot import analytics
+    from bot.db import make_engine, make_session_factory, session_scope, upgrade_to_head
+    from bot.settings import load_settings, sender_secret
+
+    settings = load_settings()
+    upgrade_to_head(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        if args.summary:
+            with session_scope(engine) as session:
+                print(json.dumps(analytics.summarise(session).as_dict(), indent=2))
+            return 0
+        config = analytics.load_broker_config()
+        factory = make_session_factory(engine)
+
+        async def run() -> analytics.ConsumerStats:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            return await analytics.consume(
+                config, factory, sender_secret(settings), stop=stop,
+                idle_exit=args.idle_exit,
+            )
+
+        stats = asyncio.run(run())
+        print(
+            f"analytics: stored {stats.stored}, duplicates {stats.duplicates}, "
+            f"skipped {stats.skipped}, rejected {stats.rejected}"
+        )
+    finally:
+        engine.dispose()
     return 0
 
 
@@ -245,6 +285,20 @@ def main(argv: list[str] | None = None) -> int:
     outbox = commands.add_parser("outbox", help="deliver referral emails")
     outbox.add_argument("--interval", type=float, default=15.0)
     outbox.set_defaults(run=_outbox)
+    stats = commands.add_parser(
+        "analytics", help="consume the event queue into the screening analytics"
+    )
+    stats.add_argument(
+        "--idle-exit",
+        type=float,
+        metavar="SECONDS",
+        help="stop once the queue has been empty this long (default: run until "
+        "stopped)",
+    )
+    stats.add_argument(
+        "--summary", action="store_true", help="print the summary as JSON and exit"
+    )
+    stats.set_defaults(run=_analytics)
     commands.add_parser("console", help="serve the staff console").set_defaults(
         run=_console
     )

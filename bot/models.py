@@ -31,6 +31,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -463,3 +464,36 @@ class OutboxMessage(Base):
     def __repr__(self) -> str:
         state = "sent" if self.sent_at else f"attempts={self.attempts}"
         return f"<OutboxMessage {self.id} {self.kind} {state}>"
+
+
+class AnalyticsEvent(Base):
+    """One conversation event from Rasa's event broker, cut down to what the
+    screening analytics needs (``bot.analytics``).
+
+    Never the message text and never the sender id: ``sender_key`` is a keyed hash of
+    the conversation id (``bot.analytics.conversation_key``). ``event_key`` is unique,
+    so an event that RabbitMQ delivers twice (Rasa republishes after a reconnect) is
+    stored once.
+    """
+
+    __tablename__ = "analytics_events"
+    __table_args__ = (
+        Index("ix_analytics_events_type_occurred", "event_type", "occurred_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    #: SHA-256 of (sender key, event timestamp, type, name): the idempotency key.
+    event_key = Column(String(64), nullable=False, unique=True)
+    #: Rasa's event type: user, bot, action, session_started, restart.
+    event_type = Column(String(32), nullable=False)
+    #: When Rasa created the event (its ``timestamp``).
+    occurred_at = Column(UTCDateTime(), nullable=False)
+    sender_key = Column(String(64), nullable=False, index=True)
+    #: User events: the intent NLU predicted, and its confidence.
+    intent = Column(String(128))
+    confidence = Column(Float)
+    #: Action events: the action's name.
+    action = Column(String(128))
+    #: User events: the input channel (rest, socketio, telegram, ...).
+    channel = Column(String(64))
+    recorded_at = Column(UTCDateTime(), nullable=False, default=utcnow)
