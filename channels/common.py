@@ -18,6 +18,13 @@
 * Webhook hygiene: :func:`refuse` answers a forged request with 403 and logs it
   without its content; :func:`post` calls a platform API with a timeout and retries
   and logs failures without the URL (which may hold a token) or the message.
+* Limits (:mod:`channels.limits`): a per-sender rate limit (the caller's address is
+  the platform's, shared by all its users, so no per-address limit here; an exempt
+  address, such as this machine, is not limited), messages cut to
+  ``MAX_MESSAGE_CHARS``. A message over the limit is not passed to Rasa; the
+  webhook still answers 200 (platforms retry otherwise) and the person gets the
+  catalogue's ``too_fast`` message at most once per window. A turn with no reply
+  at all (say the action server is down) gets the ``no_reply`` message.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import os
 import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Dict, Generic, List, TypeVar
@@ -40,7 +48,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.limits import Limiter, client_address, cut, shared_limiter
+
 logger = logging.getLogger(__name__)
+
+#: The address of the caller of the webhook request being handled (set by
+#: :meth:`MessagingInput.note_caller`), for the exemption of this machine.
+_CALLER: ContextVar[str | None] = ContextVar("caller", default=None)
 
 #: Sent when a person sends a photo, a voice note or a sticker: the assistant reads
 #: text only. (Channel-level, so it is not in the dialogue's message catalogue.)
@@ -439,6 +453,8 @@ class MessagingOutput(OutputChannel):
     def __init__(self, routes: Routes) -> None:
         """Bind the output to its channel's in-memory routes."""
         self.routes = routes
+        #: Rasa messages handed to this output (for the ``no_reply`` message).
+        self.sent = 0
 
     @classmethod
     def name(cls) -> str:
@@ -496,6 +512,7 @@ class MessagingOutput(OutputChannel):
     async def _send(
         self, recipient_id: str, text: str | None, options: List[Dict[str, str]]
     ) -> None:
+        self.sent += 1
         real = self.routes.recipients.get(recipient_id)
         if real is None:
             logger.warning(
@@ -525,6 +542,44 @@ class MessagingInput(InputChannel):
     """
 
     routes: Routes
+    _limiter: Limiter | None = None
+
+    @property
+    def limiter(self) -> Limiter:
+        """The channel's rate limits (the process's, unless a test sets others)."""
+        if self._limiter is None:
+            self._limiter = shared_limiter()
+        return self._limiter
+
+    @limiter.setter
+    def limiter(self, value: Limiter) -> None:
+        self._limiter = value
+
+    def note_caller(self, request: Request) -> None:
+        """Remember who called the webhook being handled (for exemptions)."""
+        _CALLER.set(
+            client_address(
+                request.ip,
+                request.headers.get("X-Forwarded-For"),
+                self.limiter.settings.trusted_proxies,
+            )
+        )
+
+    async def allowed(self, key: str) -> bool:
+        """Whether a message of conversation ``key`` is within the limits.
+
+        When it is not, the person is told so at most once per window.
+        """
+        caller = _CALLER.get()
+        if self.limiter.settings.is_exempt(caller):
+            return True
+        decision = await self.limiter.check(key, None)
+        if decision:
+            return True
+        logger.info("%s: a message over the %s limit", self.name(), decision.limit)
+        if await self.limiter.first_notice(key):
+            await self.make_output().send_text_message(key, kind_text("too_fast"))
+        return False
 
     def make_output(self) -> MessagingOutput:
         """An output channel for this channel (one per conversation turn)."""
@@ -543,7 +598,9 @@ class MessagingInput(InputChannel):
         """Hand one person's text to Rasa under the hashed conversation key."""
         key = conversation_id(self.name(), sender)
         self.routes.recipients.put(key, sender)
-        text = pick_numbered(text, self.routes.options.pop(key))
+        if not await self.allowed(key):
+            return
+        text = cut(pick_numbered(text, self.routes.options.pop(key)), self.max_chars)
         output = self.make_output()
         try:
             await on_new_message(
@@ -554,9 +611,26 @@ class MessagingInput(InputChannel):
                 "%s: could not handle a message (%s)", self.name(), type(error).__name__
             )
             logger.debug("details", exc_info=True)
+        if output.sent == 0:
+            logger.warning("%s: a turn produced no reply; sent no_reply", self.name())
+            await output.send_text_message(key, kind_text("no_reply"))
+
+    @property
+    def max_chars(self) -> int:
+        """The longest message Rasa is given."""
+        return self.limiter.max_chars
 
     async def text_only(self, sender: str) -> None:
         """Tell a person who sent a photo or voice note that only text is read."""
         key = conversation_id(self.name(), sender)
         self.routes.recipients.put(key, sender)
+        if not await self.allowed(key):
+            return
         await self.make_output().send_text_message(key, TEXT_ONLY_REPLY)
+
+
+def kind_text(key: str) -> str:
+    """A channel message of the catalogue (``too_fast``, ``no_reply``)."""
+    from bot.messages import render
+
+    return str(render(key)["text"])

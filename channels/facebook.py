@@ -174,6 +174,7 @@ class MessengerInput(MessagingInput, RasaFacebookInput):
             expected = signature(str(self.fb_secret), request.body or b"")
             if not hmac.compare_digest(given.encode(), expected.encode()):
                 return refuse(self.name(), request, "wrong X-Hub-Signature-256")
+            self.note_caller(request)
             payload = request.json if isinstance(request.json, dict) else {}
             if payload.get("object") == "page":
                 for entry in payload.get("entry") or []:

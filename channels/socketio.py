@@ -8,6 +8,14 @@ runs ("coroutine ... was never awaited"): with ``session_persistence: true`` the
 browser never joins its session's room, and every reply, sent to that room, is
 lost. This subclass replaces the ``session_request`` handler with one that awaits
 it, and accepts only a well-formed session id (the widget sends 32 hex digits).
+
+It also replaces the ``user_uttered`` handler, to add what the REST channel has
+(:mod:`channels.rest`, :mod:`channels.limits`): per-sender (session) and
+per-address rate limits (a message over a limit is not passed to Rasa; the person
+gets the catalogue's ``too_fast`` message as a ``bot_uttered`` event), messages cut
+to ``MAX_MESSAGE_CHARS``, and the ``no_reply`` message when a turn produced no
+reply at all (say the action server is down). The client's address is the
+connection's (``X-Forwarded-For`` only behind ``TRUSTED_PROXY_COUNT`` proxies).
 Everything else, including the channel's name ``socketio``, is Rasa's.
 
 Credentials (``credentials.yml``)::
@@ -21,14 +29,19 @@ Credentials (``credentials.yml``)::
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import re
 import uuid
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Dict
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
+from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
+
+from channels.common import kind_text
+from channels.limits import Limiter, client_address, cut, shared_limiter
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +56,48 @@ def session_id_of(data: Any) -> str:
     return uuid.uuid4().hex
 
 
+class CountingOutput(SocketIOOutput):
+    """Rasa's socket.io output, counting the messages of one turn."""
+
+    def __init__(self, sio: Any, bot_message_evt: str) -> None:
+        """Wrap ``sio``; nothing sent yet."""
+        super().__init__(sio, bot_message_evt)
+        self.sent = 0
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        self.sent += 1
+        await super()._send_message(socket_id, response)
+
+
 class SocketIOInput(RasaSocketIOInput):
     """socket.io at ``/socket.io``, for the web widget (name ``socketio``)."""
+
+    _limiter: Limiter | None = None
+
+    @property
+    def limiter(self) -> Limiter:
+        """The channel's rate limits (the process's, unless a test sets others)."""
+        if self._limiter is None:
+            self._limiter = shared_limiter()
+        return self._limiter
+
+    @limiter.setter
+    def limiter(self, value: Limiter) -> None:
+        self._limiter = value
+
+    def address(self, sid: str) -> str | None:
+        """The client address of a socket.io connection."""
+        assert self.sio is not None
+        try:
+            environ = self.sio.get_environ(sid, namespace=self.namespace) or {}
+        except (KeyError, ValueError):
+            return None
+        request = environ.get("sanic.request")
+        return client_address(
+            getattr(request, "ip", None),
+            environ.get("HTTP_X_FORWARDED_FOR"),
+            self.limiter.settings.trusted_proxies,
+        )
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -65,4 +118,69 @@ class SocketIOInput(RasaSocketIOInput):
                 "session_confirm", session_id, room=sid, namespace=self.namespace
             )
 
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any) -> None:
+            await self.handle_message(on_new_message, sid, data)
+
         return blueprint
+
+    async def handle_message(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        sid: str,
+        data: Any,
+    ) -> None:
+        """One message from the widget: limits, the cut, Rasa, then ``no_reply``
+        if Rasa sent nothing. (Rasa's handler, plus those.)"""
+        sio = self.sio
+        assert sio is not None
+        data = data if isinstance(data, dict) else {}
+        if self.session_persistence:
+            sender_id = data.get("session_id")
+            if not isinstance(sender_id, str) or not sender_id:
+                logger.warning("socketio: a message without a session id; ignored")
+                return
+        else:
+            sender_id = sid
+        decision = await self.limiter.check(sender_id, self.address(sid))
+        if not decision:
+            logger.info("socketio: a message over the %s limit", decision.limit)
+            await sio.emit(
+                self.bot_message_evt,
+                {"text": kind_text("too_fast")},
+                room=sid,
+                namespace=self.namespace,
+            )
+            return
+        text = data.get("message")
+        text = cut(text if isinstance(text, str) else "", self.limiter.max_chars)
+        output = CountingOutput(sio, self.bot_message_evt)
+        try:
+            await on_new_message(
+                UserMessage(
+                    text,
+                    output,
+                    sender_id,
+                    input_channel=self.name(),
+                    metadata=metadata_of(data, self.metadata_key),
+                )
+            )
+        except Exception as error:  # noqa: BLE001 - answer the person anyway
+            logger.error(
+                "socketio: could not handle a message (%s)", type(error).__name__
+            )
+            logger.debug("details", exc_info=True)
+        if output.sent == 0:
+            logger.warning("socketio: a turn produced no reply; sent no_reply")
+            await output._send_message(sender_id, {"text": kind_text("no_reply")})
+
+
+def metadata_of(data: Dict[str, Any], key: str | None) -> Dict[str, Any] | None:
+    """The message's metadata (an object, or JSON text of one), else ``None``."""
+    metadata = data.get(key or "metadata")
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            return None
+    return metadata if isinstance(metadata, dict) else None

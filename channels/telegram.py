@@ -188,6 +188,7 @@ class TelegramInput(MessagingInput, RasaTelegramInput):
                 return refuse(self.name(), request, "no secret token header")
             if not header_equals(request, SECRET_HEADER, self.secret_token):
                 return refuse(self.name(), request, "wrong secret token")
+            self.note_caller(request)
             update = request.json if isinstance(request.json, dict) else {}
             if self.routes.first_time(str(update.get("update_id") or "")):
                 await self.handle_update(update, on_new_message)

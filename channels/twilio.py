@@ -188,6 +188,7 @@ class SmsInput(MessagingInput, RasaTwilioInput):
             form = {name: values[0] for name, values in fields.items()}
             if form.get("AccountSid") != self.config["account_sid"]:
                 return refuse(self.name(), request, "another Twilio account")
+            self.note_caller(request)
             await self.handle_form(form, on_new_message)
             return response.text(EMPTY_TWIML, content_type="text/xml")
 

@@ -33,7 +33,9 @@ wait_for() {  # url, name, seconds
 }
 
 $PY -m bot migrate >/dev/null
-.venv/bin/rasa run actions --port "$ACTION_PORT" --actions actions >var/log/actions.log 2>&1 &
+# The action server binds ACTION_HOST (127.0.0.1) and, with ACTION_SERVER_TOKEN set,
+# refuses calls without it (actions/server.py).
+$PY -m actions.server --port "$ACTION_PORT" >var/log/actions.log 2>&1 &
 pids+=($!)
 $PY -m bot outbox >var/log/outbox.log 2>&1 &
 pids+=($!)
@@ -41,9 +43,15 @@ $PY -m bot console >var/log/console.log 2>&1 &
 pids+=($!)
 $PY -m channels.widget >var/log/widget.log 2>&1 &
 pids+=($!)
+# Rasa's HTTP API (/model, /conversations, ...) stays off unless RASA_API_TOKEN is
+# set; then it is on, and every call must carry ?token=<it>.
+api_args=()
+if [[ -n "${RASA_API_TOKEN:-}" ]]; then
+  api_args=(--enable-api --auth-token "$RASA_API_TOKEN")
+fi
 .venv/bin/rasa run --model models/current.tar.gz --port "$RASA_PORT" \
   --credentials credentials.yml --endpoints endpoints.yml \
-  --cors "${cors_origins[@]}" >var/log/rasa.log 2>&1 &
+  ${api_args[@]+"${api_args[@]}"} --cors "${cors_origins[@]}" >var/log/rasa.log 2>&1 &
 pids+=($!)
 
 wait_for "http://127.0.0.1:$ACTION_PORT/health" "action server" 60

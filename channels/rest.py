@@ -1,0 +1,163 @@
+"""The REST channel (``POST /webhooks/rest/webhook``), with limits and a kind answer
+when something breaks.
+
+Extends Rasa's :class:`rasa.core.channels.rest.RestInput` (same name ``rest``, same
+URL, same request and answer shapes). Rasa's own class takes any body (a body that
+is not a JSON object is a 500), lets the caller pick the recorded channel
+(``input_channel``), has no limits, and answers a turn that failed (say the action
+server is down: Rasa logs the error and sends nothing) with an empty list. Here:
+
+* per-sender and per-address rate limits (:mod:`channels.limits`): a request over
+  a limit is not passed to Rasa; it gets HTTP 429, a ``Retry-After`` header and the
+  usual list of messages holding one kind message (``too_fast`` in the catalogue);
+* a message longer than ``MAX_MESSAGE_CHARS`` is cut to that length before Rasa
+  sees it (the person is not punished; the tracker stores the shortened text);
+* a turn with no reply at all gets one kind message (``no_reply``) instead of an
+  empty list, so the person knows to send it again;
+* a body that is not a JSON object with a ``sender`` gets 400; the channel recorded
+  is always ``rest``; errors are logged without the person's text.
+
+With ``?stream=true`` Rasa's streaming answer is kept (limits and the cut apply;
+the ``no_reply`` message does not).
+
+Credentials (``credentials.yml``)::
+
+    channels.rest.RestInput:
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Awaitable, Callable, Dict, List
+
+import rasa.utils.endpoints
+from rasa.core.channels.channel import (
+    CollectingOutputChannel,
+    InputChannel,
+    UserMessage,
+)
+from rasa.core.channels.rest import RestInput as RasaRestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.common import kind_text
+from channels.limits import (
+    Limiter,
+    LimitSettings,
+    client_address,
+    cut,
+    shared_limiter,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def address_of(request: Request, settings: LimitSettings) -> str | None:
+    """The client's address (``X-Forwarded-For`` only behind trusted proxies)."""
+    return client_address(
+        request.ip, request.headers.get("X-Forwarded-For"), settings.trusted_proxies
+    )
+
+
+def too_fast_response(recipient_id: str, retry_after: int) -> HTTPResponse:
+    """429 with ``Retry-After`` and the REST channel's usual body."""
+    return response.json(
+        [{"recipient_id": recipient_id, "text": kind_text("too_fast")}],
+        status=429,
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+class RestInput(RasaRestInput):
+    """REST channel at ``/webhooks/rest/webhook`` (name ``rest``)."""
+
+    @classmethod
+    def name(cls) -> str:
+        """The channel's name, as Rasa's."""
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: Dict[str, Any] | None) -> InputChannel:
+        """The channel; its limits come from the environment."""
+        return cls()
+
+    def __init__(self, limiter: Limiter | None = None) -> None:
+        """A channel with ``limiter`` (the process's, from the environment, by
+        default)."""
+        self.limiter = limiter or shared_limiter()
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        """``GET /`` (health) and ``POST /webhook``."""
+        hook = Blueprint("prescreen_rest", __name__)
+
+        @hook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @hook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> Any:
+            body = request.json
+            sender = body.get("sender") if isinstance(body, dict) else None
+            if isinstance(sender, int) and not isinstance(sender, bool):
+                sender = str(sender)
+            text = body.get("message") if isinstance(body, dict) else None
+            if not isinstance(sender, str) or not sender or not isinstance(
+                text, (str, type(None))
+            ):
+                return response.json(
+                    {"error": 'expected {"sender": "...", "message": "..."}'},
+                    status=400,
+                )
+            decision = await self.limiter.check(
+                sender, address_of(request, self.limiter.settings)
+            )
+            if not decision:
+                logger.info("rest: a message over the %s limit", decision.limit)
+                return too_fast_response(sender, decision.retry_after)
+            text = cut(text or "", self.limiter.max_chars)
+            metadata = body.get("metadata")
+            metadata = metadata if isinstance(metadata, dict) else None
+            if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
+                return response.stream(
+                    self.stream_response(
+                        on_new_message, text, sender, self.name(), metadata
+                    ),
+                    content_type="text/event-stream",
+                )
+            messages = await self.run_turn(on_new_message, sender, text, metadata)
+            return response.json(messages)
+
+        return hook
+
+    async def run_turn(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        sender: str,
+        text: str,
+        metadata: Dict[str, Any] | None,
+    ) -> List[Dict[str, Any]]:
+        """Hand one message to Rasa; its replies, or the ``no_reply`` message."""
+        collector = CollectingOutputChannel()
+        try:
+            await on_new_message(
+                UserMessage(
+                    text,
+                    collector,
+                    sender,
+                    input_channel=self.name(),
+                    metadata=metadata,
+                )
+            )
+        except asyncio.CancelledError:
+            logger.error("rest: a message timed out")
+        except Exception as error:  # noqa: BLE001 - answer the person anyway
+            logger.error("rest: could not handle a message (%s)", type(error).__name__)
+            logger.debug("details", exc_info=True)
+        if collector.messages:
+            return collector.messages
+        logger.warning("rest: a turn produced no reply; sent the no_reply message")
+        return [{"recipient_id": sender, "text": kind_text("no_reply")}]
