@@ -1,0 +1,92 @@
+"""Two of Rasa 3.6's per-turn costs, removed without changing what Rasa does.
+
+Profiling ``make bench`` with py-spy (README "Benchmark") showed the Rasa server
+spending much of its time on two things that repeat identical work on every turn:
+
+1. Validating action server responses. Rasa 3.6 checks every response of the
+   action server against a fixed JSON schema (``RemoteAction.
+   _validate_action_result``) with ``jsonschema.validate``, which first checks the
+   *schema itself* against the JSON Schema meta-schema, on every call. With Rasa's
+   large events schema that meta-check costs about 75 ms of CPU, and our forms call
+   the action server twice on most turns: 40 % of the Rasa server's time. We
+   validate against a validator built once for that same schema: the response is
+   checked exactly as before (same schema, same draft, the same ``ValidationError``
+   with Rasa's hint appended); only the repeated check of Rasa's own constant
+   schema is skipped.
+2. Finding an event's class by its name. ``Event.resolve_by_type`` walks every
+   subclass of ``Event`` for each event it deserialises (the tracker store and the
+   action server's answers: hundreds per turn), about a tenth of the time. We keep
+   a name-to-class map, rebuilt whenever a name is not found (so an event class
+   defined later is still found, as before).
+
+:func:`install` is called when Rasa imports this package (``config.yml`` names our
+components), and is idempotent.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Dict, Type
+
+import rasa.shared.utils.common
+from jsonschema import ValidationError
+from jsonschema.validators import validator_for
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.events import Event
+
+_EVENT_CLASSES: Dict[str, Any] = {}
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> Any:
+    schema = RemoteAction.action_response_format_spec()
+    cls = validator_for(schema)
+    cls.check_schema(schema)  # once, as jsonschema.validate would on every call
+    return cls(schema)
+
+
+def _validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
+    try:
+        _validator().validate(result)
+        return True
+    except ValidationError as e:
+        e.message += (
+            f". Failed to validate Action server response from API, "
+            f"make sure your response from the Action endpoint is valid. "
+            f"For more information about the format visit "
+            f"{DOCS_BASE_URL}/custom-actions"
+        )
+        raise e
+
+
+def _event_class(type_name: str) -> Any:
+    cls = _EVENT_CLASSES.get(type_name)
+    if cls is None:
+        _EVENT_CLASSES.clear()
+        for sub in rasa.shared.utils.common.all_subclasses(Event):
+            # The first subclass with a name wins, as in Rasa's own loop.
+            _EVENT_CLASSES.setdefault(sub.type_name, sub)
+        cls = _EVENT_CLASSES.get(type_name)
+    return cls
+
+
+def resolve_by_type(
+    type_name: str, default: Type[Event] | None = None
+) -> Type[Event] | None:
+    """Returns an event class by its type name (Rasa's semantics, with a map)."""
+    cls = _event_class(type_name)
+    if cls is not None:
+        return cls
+    if type_name == "topic":
+        return None  # backwards compatibility to support old TopicSet evts
+    elif default is not None:
+        return default
+    else:
+        raise ValueError(f"Unknown event name '{type_name}'.")
+
+
+def install() -> None:
+    """Install both (safe to call twice)."""
+    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]

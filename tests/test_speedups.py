@@ -1,0 +1,105 @@
+"""nlu_ext.speedups: the same answers as Rasa's own code, computed once."""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+import rasa.shared.utils.common
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event
+
+import nlu_ext  # noqa: F401 - installs the cached validator
+from nlu_ext import speedups
+
+SAMPLES = [
+    {"events": [], "responses": []},
+    {"events": [{"event": "slot", "name": "answer", "value": "45"}]},
+    {"events": [{"event": "active_loop", "name": "screening_form"}],
+     "responses": [{"text": "Hello", "buttons": [{"title": "Yes", "payload": "Yes"}]}]},
+    {"events": [{"event": "followup", "name": "action_listen"}]},
+    {"events": [{"event": "slot", "name": 3, "value": "45"}]},
+    {"events": [{"event": "no_such_event"}]},
+    {"events": "not a list"},
+    {"responses": ["just text"]},
+    {"events": [{"event": "bot", "text": None, "timestamp": "yesterday"}]},
+    [],
+]
+
+
+def test_rasa_uses_the_cached_validator():
+    assert (
+        RemoteAction._validate_action_result
+        is speedups._validate_action_result
+    )
+
+
+@pytest.mark.parametrize("response", SAMPLES)
+def test_same_verdict_as_jsonschema_validate(response):
+    schema = RemoteAction.action_response_format_spec()
+    try:
+        jsonschema.validate(response, schema)
+        expected_valid = True
+    except jsonschema.ValidationError:
+        expected_valid = False
+    action = RemoteAction("action_anything", None)
+
+    if expected_valid:
+        assert action._validate_action_result(response) is True
+    else:
+        with pytest.raises(jsonschema.ValidationError) as raised:
+            action._validate_action_result(response)
+        assert "Failed to validate Action server response" in raised.value.message
+
+
+def test_samples_cover_both_verdicts():
+    schema = RemoteAction.action_response_format_spec()
+    verdicts = set()
+    for response in SAMPLES:
+        try:
+            jsonschema.validate(response, schema)
+            verdicts.add(True)
+        except jsonschema.ValidationError:
+            verdicts.add(False)
+    assert verdicts == {True, False}
+
+
+def _rasa_resolve(type_name, default=None):
+    """Rasa 3.6's own Event.resolve_by_type, verbatim."""
+    for cls in rasa.shared.utils.common.all_subclasses(Event):
+        if cls.type_name == type_name:
+            return cls
+    if type_name == "topic":
+        return None
+    elif default is not None:
+        return default
+    else:
+        raise ValueError(f"Unknown event name '{type_name}'.")
+
+
+def test_rasa_resolves_event_types_through_the_map():
+    assert Event.resolve_by_type is speedups.resolve_by_type
+
+
+def test_every_event_type_resolves_to_the_class_rasa_would_pick():
+    names = {cls.type_name for cls in rasa.shared.utils.common.all_subclasses(Event)}
+    assert len(names) > 15
+    for name in names:
+        assert Event.resolve_by_type(name) is _rasa_resolve(name), name
+
+
+def test_unknown_names_behave_as_in_rasa():
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no-such-event", default=Event) is Event
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no-such-event")
+
+
+def test_an_event_class_defined_later_is_found():
+    from rasa.shared.core.events import SlotSet
+
+    class LateEvent(SlotSet):
+        type_name = "late_event_for_test"
+
+    assert Event.resolve_by_type("late_event_for_test") is LateEvent
+    event = Event.from_parameters({"event": "slot", "name": "answer", "value": "45"})
+    assert isinstance(event, SlotSet) and event.value == "45"
