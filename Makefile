@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: help install system spacy train run console test test-fast lint validate crossval \
-        nlu-heldout readability bench lock clean
+        nlu-heldout readability bench deploy-check analytics audit lock clean
 
 include web/Makefile.inc
 
@@ -74,6 +74,15 @@ readability: $(STAMP) ## US grade level of every patient-facing text
 
 bench: $(MODEL) ## Benchmark against a bare `rasa init` assistant (results/bench/bench.json)
 	$(PY) scripts/bench.py --train --concurrency 1 8
+
+deploy-check: $(STAMP) ## Check deploy/ (compose schema, Helm keys, Dockerfile) and Rasa's stores on the local services
+	$(PY) -m pytest -q tests/test_deploy.py
+
+analytics: $(STAMP) ## Consume Rasa's event queue (RASA_EVENT_QUEUE) into the screening analytics
+	$(PY) -m bot analytics
+
+audit: ## Dependency audit: pip-audit when online, always the offline advisory snapshot (docs/advisories)
+	@scripts/audit.sh
 
 lock: ## Regenerate requirements.lock from requirements.txt (needs the registry)
 	rm -rf /tmp/lock-venv && python3.10 -m venv /tmp/lock-venv

@@ -172,6 +172,7 @@ def production_env(
         RABBITMQ_USER="guest",
         RABBITMQ_PASSWORD="guest",
         RASA_EVENT_QUEUE=f"rasa_events_{tag}",
+        RASA_EVENT_EXCHANGE=f"rasa_exchange_{tag}",
         ACTION_SERVER_TOKEN=uuid.uuid4().hex,
     )
     env.pop("TRACKER_DB", None)
@@ -260,12 +261,12 @@ class Server:
 
 
 def action_server(work: Path, env: dict[str, str], port: int | None = None) -> Server:
-    """The action server (``rasa run actions``), not yet started."""
+    """The action server (``python -m actions.server``: loopback, and a token when
+    ``ACTION_SERVER_TOKEN`` is set), not yet started."""
     port = port or free_port()
     return Server(
         "actions",
-        [str(BIN / "rasa"), "run", "actions", "--port", str(port), "--actions",
-         "actions"],
+        [str(BIN / "python"), "-m", "actions.server", "--port", str(port)],
         {**env, "ACTION_PORT": str(port)},
         work / f"actions-{port}.log",
         f"http://127.0.0.1:{port}/health",
@@ -339,3 +340,199 @@ def rss_bytes(pid: int) -> int:
         except psutil.NoSuchProcess:
             pass
     return total
+
+
+# --------------------------------------------------------------------------- #
+# Added for the fault tests: a PostgreSQL cluster of one's own, the event queue
+# --------------------------------------------------------------------------- #
+
+
+def postgres_bindir() -> Path | None:
+    """The folder of PostgreSQL's server programs (``initdb``, ``pg_ctl``), if any.
+
+    ``PG_BINDIR`` first, then Debian's ``/usr/lib/postgresql/<version>/bin`` (the
+    newest), then ``initdb`` on the ``PATH``.
+    """
+    import shutil
+
+    candidates = []
+    if os.environ.get("PG_BINDIR"):
+        candidates.append(Path(os.environ["PG_BINDIR"]))
+    debian = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+        reverse=True,
+    )
+    candidates.extend(debian)
+    on_path = shutil.which("initdb")
+    if on_path:
+        candidates.append(Path(on_path).parent)
+    for folder in candidates:
+        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
+            return folder
+    return None
+
+
+@dataclass
+class TemporaryPostgres:
+    """A PostgreSQL cluster of its own (``initdb`` in a temporary folder).
+
+    For tests that stop and start the database: the machine's server is shared and
+    must never be stopped. Runs as the ``postgres`` system user when started by
+    root (PostgreSQL refuses to run as root), with trust authentication on
+    127.0.0.1 only and its socket in its own folder. :meth:`remove` stops it and
+    deletes the folder.
+    """
+
+    root: Path
+    port: int
+    bindir: Path
+    user: str | None = None
+
+    @classmethod
+    def create(cls, bindir: Path | None = None) -> TemporaryPostgres:
+        """Initialise a new cluster on a free port (not yet started).
+
+        Raises ``RuntimeError`` when PostgreSQL's programs are not installed.
+        """
+        import pwd
+        import shutil
+        import tempfile
+
+        bindir = bindir or postgres_bindir()
+        if bindir is None:
+            raise RuntimeError("PostgreSQL's initdb/pg_ctl not found (set PG_BINDIR)")
+        user = None
+        root = Path(tempfile.mkdtemp(prefix="prescreen-pg-"))
+        if os.geteuid() == 0:
+            user = "postgres"
+            entry = pwd.getpwnam(user)
+            shutil.chown(root, entry.pw_uid, entry.pw_gid)
+        made = cls(root, free_port(), bindir, user)
+        made._run(
+            "initdb", "-D", str(made.data), "-U", "postgres", "--auth=trust",
+            "--no-sync", "-E", "UTF8",
+        )
+        return made
+
+    @property
+    def data(self) -> Path:
+        """The data folder."""
+        return self.root / "data"
+
+    @property
+    def log(self) -> Path:
+        """The server's log."""
+        return self.root / "server.log"
+
+    @property
+    def admin_url(self) -> str:
+        """A SQLAlchemy URL of the ``postgres`` database, as superuser."""
+        return f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, program: str, *args: str, timeout: float = 120) -> None:
+        command = [str(self.bindir / program), *args]
+        if self.user:
+            command = ["runuser", "-u", self.user, "--", *command]
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, cwd=self.root
+        )
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"{program} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+            )
+
+    def start(self) -> None:
+        """Start the server and wait until it accepts connections."""
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c max_connections=200"
+        )
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options,
+            "-w", "-t", "60", "start",
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (``fast``: clean; ``immediate``: as if it crashed)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    @property
+    def running(self) -> bool:
+        """Whether the server runs (``pg_ctl status``)."""
+        try:
+            self._run("pg_ctl", "-D", str(self.data), "status", timeout=10)
+        except RuntimeError:
+            return False
+        return True
+
+    def databases(self, prefix: str = "prescreen") -> ProductionDatabases:
+        """Create an application and a tracker database on this server."""
+        from sqlalchemy import text
+
+        tag = uuid.uuid4().hex[:10]
+        made = ProductionDatabases(
+            f"{prefix}_app_{tag}", f"{prefix}_tracker_{tag}", self.admin_url
+        )
+        with _admin(self.admin_url) as connection:
+            for name in (made.app, made.tracker):
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        return made
+
+    def remove(self) -> None:
+        """Stop the server if it runs, and delete its folder."""
+        import shutil
+
+        if self.data.exists() and self.running:
+            try:
+                self.stop("immediate")
+            except RuntimeError:
+                pass
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def drain_queue(name: str) -> list[dict]:
+    """Take every message now in a RabbitMQ queue (Rasa's broker events, as JSON).
+
+    The messages are acknowledged, so a second call returns only newer ones.
+    """
+    import asyncio
+
+    async def drain() -> list[dict]:
+        import aio_pika
+
+        connection = await aio_pika.connect(
+            host=RABBITMQ_HOST, port=RABBITMQ_PORT, login="guest", password="guest"
+        )
+        try:
+            channel = await connection.channel()
+            queue = await channel.declare_queue(name, passive=True)
+            taken = []
+            while True:
+                message = await queue.get(no_ack=True, fail=False)
+                if message is None:
+                    return taken
+                taken.append(json.loads(message.body))
+        finally:
+            await connection.close()
+
+    return asyncio.run(drain())
+
+
+def delete_queue(name: str) -> None:
+    """Delete a RabbitMQ queue (no error if it does not exist)."""
+    import asyncio
+
+    async def delete() -> None:
+        import aio_pika
+
+        connection = await aio_pika.connect(
+            host=RABBITMQ_HOST, port=RABBITMQ_PORT, login="guest", password="guest"
+        )
+        try:
+            channel = await connection.channel()
+            await channel.queue_delete(name)
+        finally:
+            await connection.close()
+
+    asyncio.run(delete())

@@ -16,8 +16,23 @@ export RASA_PUBLIC_URL=${RASA_PUBLIC_URL:-http://127.0.0.1:$RASA_PORT}
 # CORS_ORIGIN to the public widget origin and the trial site embedding it (spaces).
 read -r -a cors_origins <<<"${CORS_ORIGIN:-http://127.0.0.1:$WIDGET_PORT http://localhost:$WIDGET_PORT}"
 mkdir -p var/log
-export TRACKER_DB=${TRACKER_DB:-$PWD/var/tracker.db}
 PY=.venv/bin/python
+
+# APP_ENV=production selects deploy/endpoints.production.yml: PostgreSQL tracker
+# store, Redis lock store, RabbitMQ event broker (README "Production"); every
+# variable it names must be set (deploy/production.env.example lists them), and
+# the analytics consumer is started too. The default is the local set-up: SQLite.
+ENDPOINTS=endpoints.yml
+if [[ "${APP_ENV:-local}" == production ]]; then
+  ENDPOINTS=deploy/endpoints.production.yml
+  : "${DATABASE_URL:?APP_ENV=production needs DATABASE_URL (PostgreSQL)}"
+  : "${ACTION_SERVER_TOKEN:?APP_ENV=production needs ACTION_SERVER_TOKEN}"
+  export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:$ACTION_PORT/webhook}
+  # The console reads transcripts from the same tracker store Rasa writes.
+  export TRACKER_DB_URL=${TRACKER_DB_URL:-postgresql+psycopg2://${TRACKER_DB_USER}:${TRACKER_DB_PASSWORD}@${TRACKER_DB_HOST}:${TRACKER_DB_PORT}/${TRACKER_DB_NAME}}
+else
+  export TRACKER_DB=${TRACKER_DB:-$PWD/var/tracker.db}
+fi
 
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
@@ -43,6 +58,10 @@ $PY -m bot console >var/log/console.log 2>&1 &
 pids+=($!)
 $PY -m channels.widget >var/log/widget.log 2>&1 &
 pids+=($!)
+if [[ "$ENDPOINTS" != endpoints.yml ]]; then
+  $PY -m bot analytics >var/log/analytics.log 2>&1 &
+  pids+=($!)
+fi
 # Rasa's HTTP API (/model, /conversations, ...) stays off unless RASA_API_TOKEN is
 # set; then it is on, and every call must carry ?token=<it>.
 api_args=()
@@ -50,7 +69,7 @@ if [[ -n "${RASA_API_TOKEN:-}" ]]; then
   api_args=(--enable-api --auth-token "$RASA_API_TOKEN")
 fi
 .venv/bin/rasa run --model models/current.tar.gz --port "$RASA_PORT" \
-  --credentials credentials.yml --endpoints endpoints.yml \
+  --credentials credentials.yml --endpoints "$ENDPOINTS" \
   ${api_args[@]+"${api_args[@]}"} --cors "${cors_origins[@]}" >var/log/rasa.log 2>&1 &
 pids+=($!)
 
@@ -69,7 +88,8 @@ Started (logs in var/log/):
   outbox worker   mails referrals through SMTP ${SMTP_HOST:-127.0.0.1}:${SMTP_PORT:-8025}
   staff console   http://127.0.0.1:$CONSOLE_PORT
     first admin   .venv/bin/python -m bot create-admin --username NAME
-  database        ${DATABASE_URL:-sqlite:///var/screening.db}; tracker store $TRACKER_DB
+  database        ${DATABASE_URL:-sqlite:///var/screening.db}; tracker store ${TRACKER_DB:-$TRACKER_DB_URL}
+  endpoints       $ENDPOINTS
 Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}"
