@@ -31,6 +31,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import os
 import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict
@@ -106,6 +107,7 @@ class SocketIOInput(RasaSocketIOInput):
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None  # set by Rasa's blueprint()
+        self._limit_origins(sio)
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
@@ -123,6 +125,34 @@ class SocketIOInput(RasaSocketIOInput):
             await self.handle_message(on_new_message, sid, data)
 
         return blueprint
+
+    def _limit_origins(self, sio: Any) -> None:
+        """Refuse connections from browsers on other sites.
+
+        Rasa creates its socket.io server with ``cors_allowed_origins=[]``, which
+        turns python-socketio's origin check off: any web page could open a
+        conversation. With ``SOCKETIO_ALLOWED_ORIGINS`` set (``scripts/run.sh``
+        sets it to the widget's origins, as it gives Rasa's ``--cors``), a
+        connection whose ``Origin`` header is not in the list is refused.
+        Clients that send no ``Origin`` (not browsers) are not affected. The
+        check is done on connect rather than through python-socketio's own
+        option, which would add CORS headers twice (Rasa's ``--cors`` adds them).
+        """
+        origins = allowed_origins()
+        if not origins:
+            return
+        namespace = self.namespace or "/"
+        rasa_connect = sio.handlers.get(namespace, {}).get("connect")
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: str, environ: Dict, auth: Any = None) -> bool:
+            origin = environ.get("HTTP_ORIGIN")
+            if origin and origin.rstrip("/") not in origins:
+                logger.info("socketio: refused a connection from another origin")
+                return False
+            if rasa_connect is None:
+                return True
+            return await rasa_connect(sid, environ, auth)
 
     async def handle_message(
         self,
@@ -173,6 +203,12 @@ class SocketIOInput(RasaSocketIOInput):
         if output.sent == 0:
             logger.warning("socketio: a turn produced no reply; sent no_reply")
             await output._send_message(sender_id, {"text": kind_text("no_reply")})
+
+
+def allowed_origins() -> frozenset[str]:
+    """``SOCKETIO_ALLOWED_ORIGINS`` (space-separated); empty: no origin check."""
+    raw = os.environ.get("SOCKETIO_ALLOWED_ORIGINS", "")
+    return frozenset(o.rstrip("/") for o in raw.split() if o and o != "*")
 
 
 def metadata_of(data: Dict[str, Any], key: str | None) -> Dict[str, Any] | None:

@@ -15,6 +15,8 @@ export RASA_PUBLIC_URL=${RASA_PUBLIC_URL:-http://127.0.0.1:$RASA_PORT}
 # Browsers may call Rasa (socket.io) only from the widget's origin; in production set
 # CORS_ORIGIN to the public widget origin and the trial site embedding it (spaces).
 read -r -a cors_origins <<<"${CORS_ORIGIN:-http://127.0.0.1:$WIDGET_PORT http://localhost:$WIDGET_PORT}"
+# The socket.io channel also refuses browser connections from other origins.
+export SOCKETIO_ALLOWED_ORIGINS="${cors_origins[*]}"
 mkdir -p var/log
 PY=.venv/bin/python
 

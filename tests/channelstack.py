@@ -199,6 +199,8 @@ def running_stack(
         ]
         if cors:
             rasa_args += ["--cors", *cors]
+            # As scripts/run.sh: socket.io refuses browsers from other origins.
+            full_env["SOCKETIO_ALLOWED_ORIGINS"] = " ".join(cors)
         rasa = _spawn(rasa_args, full_env, logs["rasa"], stack)
         widget_url = None
         if widget_port:

@@ -359,3 +359,55 @@ def test_a_whole_screening_in_the_widget(stack: Stack, browser: Any):
     page.wait(lambda: "Privacy notice" in browser.title)
     assert "{{" not in browser.page_source
     assert page.axe() == []
+
+
+def _socketio_conversation(stack: Stack, origin: str) -> list[str]:
+    """Connect as a browser on ``origin`` would, say hi; the bot's replies."""
+    import asyncio
+
+    import socketio
+
+    async def talk() -> list[str]:
+        client = socketio.AsyncClient(reconnection=False)
+        replies: list[str] = []
+        confirmed = asyncio.Event()
+        got_reply = asyncio.Event()
+        client.on("session_confirm", lambda *_: confirmed.set())
+
+        def on_reply(data: Any) -> None:
+            replies.append(data.get("text") or "")
+            got_reply.set()
+
+        client.on("bot_uttered", on_reply)
+        await client.connect(
+            stack.rasa_url,
+            headers={"Origin": origin},
+            socketio_path="/socket.io",
+            transports=["polling"],
+            wait_timeout=30,
+        )
+        try:
+            session = "origin" + "0" * 26
+            await client.emit("session_request", {"session_id": session})
+            await asyncio.wait_for(confirmed.wait(), 30)
+            await client.emit("user_uttered", {"message": "hi", "session_id": session})
+            await asyncio.wait_for(got_reply.wait(), 60)
+        finally:
+            await client.disconnect()
+        return replies
+
+    return asyncio.run(talk())
+
+
+def test_socketio_refuses_browsers_on_other_sites(stack: Stack):
+    import socketio
+
+    assert stack.widget_url is not None
+    widget_origin = stack.widget_url
+
+    replies = _socketio_conversation(stack, widget_origin)
+    assert replies and "automated helper" in replies[0]
+
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        _socketio_conversation(stack, "https://evil.example")
+    assert "refused a connection from another origin" in stack.log("rasa")
