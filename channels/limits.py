@@ -183,6 +183,8 @@ class Notices:
 def _networks(text: str) -> tuple[Any, ...]:
     found = []
     for part in text.replace(",", " ").split():
+        if part.lower() in ("off", "none"):  # nothing exempt
+            continue
         try:
             found.append(ipaddress.ip_network(part, strict=False))
         except ValueError:
