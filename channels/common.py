@@ -32,9 +32,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import logging
 import os
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
@@ -44,6 +46,7 @@ from typing import Any, Dict, Generic, List, TypeVar
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from redis.exceptions import RedisError
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -228,29 +231,142 @@ class Bounded(Generic[K, V]):
         return key in self._items
 
 
+class SharedState:
+    """Channel state in Redis, so that every Rasa replica sees it.
+
+    With several replicas, a person's next message may reach another replica than
+    the one that showed the numbered options ("reply 2 for No"), and a platform's
+    retry of a webhook may too. ``CHANNEL_STATE_REDIS_URL`` (else
+    ``RATE_LIMIT_REDIS_URL``) puts both in Redis, with a day's expiry. Keys are the
+    conversation's keyed hash and the platform's message id; no text, no phone
+    number. When Redis cannot be reached, the process's own memory is used (one
+    log line; retried every 30 s), as the rate limits do.
+    """
+
+    def __init__(self, url: str, prefix: str = "prescreen:channel") -> None:
+        """Connect lazily to ``url``; keys start with ``prefix``."""
+        from redis.asyncio import Redis
+
+        self.prefix = prefix
+        self.client = Redis.from_url(
+            url, socket_connect_timeout=1.0, socket_timeout=1.0,
+            retry_on_timeout=False,
+        )
+        self._down_until = 0.0
+
+    @property
+    def usable(self) -> bool:
+        """False for a while after Redis failed."""
+        return time.monotonic() >= self._down_until
+
+    def failed(self, error: BaseException) -> None:
+        """Note that Redis failed: memory is used for the next 30 s."""
+        if self._down_until == 0.0:
+            logger.warning(
+                "channel state: Redis unreachable (%s); using this process's "
+                "memory, retrying every 30s",
+                type(error).__name__,
+            )
+        self._down_until = time.monotonic() + 30.0
+
+    def back(self) -> None:
+        """Note that Redis answered."""
+        if self._down_until:
+            logger.info("channel state: Redis reachable again")
+            self._down_until = 0.0
+
+    async def first_time(self, channel: str, message_id: str) -> bool:
+        """Atomically mark a platform message as handled; False if it was."""
+        digest = hashlib.sha256(message_id.encode()).hexdigest()[:32]
+        key = f"{self.prefix}:{channel}:seen:{digest}"
+        return bool(await self.client.set(key, b"1", nx=True, ex=DAY))
+
+    async def put_options(self, channel: str, key: str, payloads: List[str]) -> None:
+        """Store the numbered options last shown in conversation ``key``."""
+        await self.client.set(
+            f"{self.prefix}:{channel}:options:{key}", json.dumps(payloads), ex=DAY
+        )
+
+    async def take_options(self, channel: str, key: str) -> List[str] | None:
+        """The numbered options last shown (removed: a number is read once)."""
+        raw = await self.client.getdel(f"{self.prefix}:{channel}:options:{key}")
+        if raw is None:
+            return None
+        value = json.loads(raw)
+        return [str(v) for v in value] if isinstance(value, list) else None
+
+
+DAY = 24 * 3600
+
+
+@lru_cache(maxsize=1)
+def shared_state() -> SharedState | None:
+    """The process's Redis channel state, or None when no Redis is configured."""
+    url = os.environ.get("CHANNEL_STATE_REDIS_URL") or os.environ.get(
+        "RATE_LIMIT_REDIS_URL"
+    )
+    return SharedState(url) if url else None
+
+
 @dataclass
 class Routes:
-    """One channel's in-memory state, keyed by conversation id (never stored).
+    """One channel's state, keyed by conversation id.
 
     Attributes:
-        recipients: conversation id -> the platform's real id, to reply to.
+        channel: The channel's name (part of the shared keys).
+        recipients: conversation id -> the platform's real id, to reply to. Kept
+            in this process only: a reply goes out in the request that brought
+            the message, on the same replica.
         options: conversation id -> the payloads of the numbered options last
             shown, so that a typed "2" can be read as the second option.
         seen: platform message ids already handled (platforms retry webhooks).
+        shared: Redis, for ``options`` and ``seen`` across replicas (see
+            :class:`SharedState`); None: this process's memory only.
     """
 
+    channel: str = ""
     recipients: Bounded[str, str] = field(default_factory=Bounded)
     options: Bounded[str, List[str]] = field(default_factory=Bounded)
     seen: Bounded[str, bool] = field(default_factory=lambda: Bounded(4096))
+    shared: SharedState | None = field(default_factory=shared_state)
 
-    def first_time(self, message_id: str | None) -> bool:
+    async def first_time(self, message_id: str | None) -> bool:
         """False when this platform message was handled before (a retry)."""
         if not message_id:
             return True
+        if self.shared is not None and self.shared.usable:
+            try:
+                fresh = await self.shared.first_time(self.channel, message_id)
+                self.shared.back()
+                return fresh
+            except (RedisError, OSError) as error:
+                self.shared.failed(error)
         if message_id in self.seen:
             return False
         self.seen.put(message_id, True)
         return True
+
+    async def remember_options(self, key: str, payloads: List[str]) -> None:
+        """Remember the numbered options shown in conversation ``key``."""
+        self.options.put(key, payloads)
+        if self.shared is not None and self.shared.usable:
+            try:
+                await self.shared.put_options(self.channel, key, payloads)
+                self.shared.back()
+            except (RedisError, OSError) as error:
+                self.shared.failed(error)
+
+    async def take_options(self, key: str) -> List[str] | None:
+        """The numbered options last shown in ``key``, once."""
+        local = self.options.pop(key)
+        if self.shared is not None and self.shared.usable:
+            try:
+                shared = await self.shared.take_options(self.channel, key)
+                self.shared.back()
+                return shared
+            except (RedisError, OSError) as error:
+                self.shared.failed(error)
+        return local
 
 
 # --------------------------------------------------------------------------- #
@@ -529,10 +645,12 @@ class MessagingOutput(OutputChannel):
         """Send one Rasa message to ``recipient`` (the platform's real id)."""
         raise NotImplementedError
 
-    def remember_numbered(self, key: str, options: List[Dict[str, str]]) -> None:
+    async def remember_numbered(
+        self, key: str, options: List[Dict[str, str]]
+    ) -> None:
         """Remember the options shown as a numbered list, for a typed number."""
         if len(options) >= 2:
-            self.routes.options.put(key, [o["payload"] for o in options])
+            await self.routes.remember_options(key, [o["payload"] for o in options])
 
 
 class MessagingInput(InputChannel):
@@ -600,7 +718,8 @@ class MessagingInput(InputChannel):
         self.routes.recipients.put(key, sender)
         if not await self.allowed(key):
             return
-        text = cut(pick_numbered(text, self.routes.options.pop(key)), self.max_chars)
+        offered = await self.routes.take_options(key)
+        text = cut(pick_numbered(text, offered), self.max_chars)
         output = self.make_output()
         try:
             await on_new_message(

@@ -87,7 +87,7 @@ class MessengerOutput(MessagingOutput):
         )
         if options and not quick:
             text = numbered(text, [o["title"] for o in options])
-            self.remember_numbered(key, options)
+            await self.remember_numbered(key, options)
         parts = split_text(text, self.limit) or (["Please choose:"] if quick else [])
         for index, part in enumerate(parts):
             message: Dict[str, Any] = {"text": part}
@@ -141,7 +141,7 @@ class MessengerInput(MessagingInput, RasaFacebookInput):
             config["verify_token"], config["app_secret"], config["page_access_token"]
         )
         self.config = config
-        self.routes = Routes()
+        self.routes = Routes(channel=self.name())
 
     def make_output(self) -> MessengerOutput:
         """An output channel to the Send API."""
@@ -195,7 +195,7 @@ class MessengerInput(MessagingInput, RasaFacebookInput):
         if not sender or message.get("is_echo"):
             return
         if message:
-            if not self.routes.first_time(message.get("mid")):
+            if not await self.routes.first_time(message.get("mid")):
                 return
             text = (message.get("quick_reply") or {}).get("payload") or message.get(
                 "text"

@@ -145,7 +145,7 @@ class TelegramInput(MessagingInput, RasaTelegramInput):
         self.secret_token = str(config["secret_token"])
         self.api = f"{str(config['api_url']).rstrip('/')}/bot{config['access_token']}"
         self.limit = text_limit(config, MAX_TEXT)
-        self.routes = Routes()
+        self.routes = Routes(channel=self.name())
 
     def make_output(self) -> TelegramOutput:
         """An output channel to the Bot API."""
@@ -190,7 +190,7 @@ class TelegramInput(MessagingInput, RasaTelegramInput):
                 return refuse(self.name(), request, "wrong secret token")
             self.note_caller(request)
             update = request.json if isinstance(request.json, dict) else {}
-            if self.routes.first_time(str(update.get("update_id") or "")):
+            if await self.routes.first_time(str(update.get("update_id") or "")):
                 await self.handle_update(update, on_new_message)
             return response.json({"ok": True})
 

@@ -88,7 +88,7 @@ class TwilioOutput(MessagingOutput):
     ) -> None:
         """The text with its options numbered, split beyond 1600 characters."""
         body = numbered(text, [o["title"] for o in options])
-        self.remember_numbered(key, options)
+        await self.remember_numbered(key, options)
         for part in split_text(body, self.limit):
             await post(
                 self.channel,
@@ -145,7 +145,7 @@ class SmsInput(MessagingInput, RasaTwilioInput):
         )
         self.config = config
         self.validator = RequestValidator(str(config["auth_token"]))
-        self.routes = Routes()
+        self.routes = Routes(channel=self.name())
 
     def address(self, number: str) -> str:
         """Our number as Twilio writes it in ``From``/``To``."""
@@ -203,7 +203,7 @@ class SmsInput(MessagingInput, RasaTwilioInput):
         if not sender or not kind_ok:
             logger.info("%s: ignored a message of another kind", self.name())
             return
-        if not self.routes.first_time(form.get("MessageSid")):
+        if not await self.routes.first_time(form.get("MessageSid")):
             return
         text = (form.get("ButtonPayload") or form.get("Body") or "").strip()
         if not text:

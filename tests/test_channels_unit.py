@@ -164,10 +164,94 @@ def test_the_widget_keeps_its_session_id_when_it_is_well_formed():
 
 
 def test_routes_forget_the_oldest_and_see_retries():
-    routes = Routes()
-    assert routes.first_time("update-1") is True
-    assert routes.first_time("update-1") is False  # a platform's retry
-    assert routes.first_time(None) is True
+    import asyncio
+
+    routes = Routes(channel="telegram", shared=None)
+
+    async def scenario() -> list[bool]:
+        return [
+            await routes.first_time("update-1"),
+            await routes.first_time("update-1"),  # a platform's retry
+            await routes.first_time(None),
+        ]
+
+    assert asyncio.run(scenario()) == [True, False, True]
+
+
+def _redis_or_skip() -> str:
+    import os
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=2).close()
+    except OSError as error:
+        reason = f"Redis not reachable at 127.0.0.1:6379: {error}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return "redis://127.0.0.1:6379/2"
+
+
+def test_two_replicas_share_numbered_options_and_retries_through_redis():
+    import asyncio
+    import uuid
+
+    from channels.common import SharedState
+
+    url = _redis_or_skip()
+    prefix = f"test:channel:{uuid.uuid4().hex[:8]}"
+
+    async def scenario() -> tuple:
+        # Two processes' worth of state: the same Redis, separate memories.
+        one = Routes(channel="sms", shared=SharedState(url, prefix))
+        two = Routes(channel="sms", shared=SharedState(url, prefix))
+        try:
+            await one.remember_options("conv-1", ["Yes", "No", "Not sure"])
+            seen_by_two = await two.take_options("conv-1")
+            again = await one.take_options("conv-1")  # a number is read once
+            retry = [
+                await one.first_time("SM123"),
+                await two.first_time("SM123"),  # the retry reached the other
+            ]
+            keys = await one.shared.client.keys(f"{prefix}:*")
+            stored = [await one.shared.client.get(k) for k in keys]
+            return seen_by_two, again, retry, stored
+        finally:
+            for routes in (one, two):
+                for key in await routes.shared.client.keys(f"{prefix}:*"):
+                    await routes.shared.client.delete(key)
+                await routes.shared.client.close()
+
+    seen_by_two, again, retry, stored = asyncio.run(scenario())
+    assert seen_by_two == ["Yes", "No", "Not sure"]
+    assert again is None
+    assert retry == [True, False]
+    assert all(b"SM123" not in (value or b"") for value in stored)
+
+
+def test_unreachable_redis_falls_back_to_memory(caplog):
+    import asyncio
+    import logging
+
+    from netsupport import free_port
+
+    from channels.common import SharedState
+
+    dead = SharedState(f"redis://127.0.0.1:{free_port()}/0")
+    routes = Routes(channel="sms", shared=dead)
+
+    async def scenario() -> tuple:
+        await routes.remember_options("conv-1", ["Yes", "No"])
+        return (
+            await routes.take_options("conv-1"),
+            await routes.first_time("m1"),
+            await routes.first_time("m1"),
+        )
+
+    with caplog.at_level(logging.WARNING, logger="channels.common"):
+        options, first, second = asyncio.run(scenario())
+    assert options == ["Yes", "No"] and (first, second) == (True, False)
+    assert sum("Redis unreachable" in r.message for r in caplog.records) == 1
 
 
 # --------------------------------------------------------------------------- #
