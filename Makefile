@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: help install system spacy train run console test test-fast lint validate crossval \
-        nlu-heldout readability bench deploy-check analytics audit lock clean
+        nlu-heldout readability bench faults deploy-check analytics audit lock clean
 
 include web/Makefile.inc
 
@@ -52,14 +52,14 @@ validate: $(STAMP) $(SPACY_MODEL)/meta.json ## rasa data validate
 	$(RASA) data validate
 
 test: system $(MODEL) web ## Set up if needed, then run every test (lint, pytest, stories, NLU)
-	$(VENV)/bin/ruff check bot actions nlu_ext channels tests scripts ops
+	$(VENV)/bin/ruff check bot actions nlu_ext channels stores tests scripts ops
 	$(PY) -m pytest -q
 
 test-fast: system $(STAMP) $(SPACY_MODEL)/meta.json ## Tests that need no trained model
 	$(PY) -m pytest -q -m "not rasa and not e2e"
 
 lint: $(STAMP) ## ruff
-	$(VENV)/bin/ruff check bot actions nlu_ext channels tests scripts ops
+	$(VENV)/bin/ruff check bot actions nlu_ext channels stores tests scripts ops
 
 crossval: $(STAMP) $(SPACY_MODEL)/meta.json ## NLU 5-fold cross-validation (intent and entity F1)
 	$(RASA) test nlu --nlu data/nlu --cross-validation --folds 5 --out results/crossval
@@ -74,6 +74,9 @@ readability: $(STAMP) ## US grade level of every patient-facing text
 
 bench: $(MODEL) ## Benchmark against a bare `rasa init` assistant (results/bench/bench.json)
 	$(PY) scripts/bench.py --train --concurrency 1 8
+
+faults: $(MODEL) ## Replicas and faults (PostgreSQL, Redis, RabbitMQ; about 4 min; also in make test)
+	$(PY) -m pytest -q -m production tests/test_production.py tests/test_faults.py
 
 deploy-check: $(STAMP) ## Check deploy/ (compose schema, Helm keys, Dockerfile) and Rasa's stores on the local services
 	$(PY) -m pytest -q tests/test_deploy.py

@@ -3,17 +3,25 @@
 The actions call :class:`ScreeningRecorder`; it maps the conversation's state (the
 JSON answers kept in the tracker) onto the database through :mod:`bot.repository`.
 Each call syncs the whole state, so a turn that could not be written (database
-briefly away) is written by the next one: nothing the person said is lost.
+briefly away) is written by the next one: nothing the person said is lost. A write
+that fails for want of a connection is also retried for a few seconds
+(``retry_seconds``), so that the last turn of a screening (its result, a referral),
+which no later turn would repeat, survives a database restart. Both writes are
+idempotent, so a retry never records anything twice.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 
 from bot import db, repository, vocab
@@ -22,6 +30,41 @@ from bot.engine import Evaluation
 from bot.settings import Settings, load_settings, sender_secret
 
 logger = logging.getLogger(__name__)
+
+#: Seconds a write keeps retrying while the database is unreachable. The action
+#: server waits meanwhile, so this stays well below Rasa's action timeout.
+DB_RETRY_SECONDS = 10.0
+
+
+def _connection_lost(error: sa_exc.DBAPIError) -> bool:
+    if isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+        return True
+    return bool(error.connection_invalidated)
+
+
+def _retried(write: Callable[..., str]) -> Callable[..., str]:
+    """Retry a recorder write while the database is unreachable (with backoff)."""
+
+    @functools.wraps(write)
+    def retrying(self: ScreeningRecorder, *args: Any, **kwargs: Any) -> str:
+        deadline = time.monotonic() + self.retry_seconds
+        delay = 0.25
+        while True:
+            try:
+                return write(self, *args, **kwargs)
+            except sa_exc.DBAPIError as error:
+                if not _connection_lost(error) or time.monotonic() + delay > deadline:
+                    raise
+                logger.warning(
+                    "database unavailable for %s (%s); retrying in %.2f s",
+                    write.__name__,
+                    type(error.orig).__name__ if error.orig else type(error).__name__,
+                    delay,
+                )
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    return retrying
 
 
 def utcnow() -> datetime:
@@ -42,16 +85,25 @@ class ContactDetails:
 class ScreeningRecorder:
     """Writes one conversation's screening to the application database."""
 
-    def __init__(self, settings: Settings, engine: Engine, trial: Trial):
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        trial: Trial,
+        *,
+        retry_seconds: float = DB_RETRY_SECONDS,
+    ):
         self.settings = settings
         self.engine = engine
         self.trial = trial
+        self.retry_seconds = retry_seconds
         self._secret = sender_secret(settings)
 
     def sender_key(self, channel: str, sender_id: str) -> str:
         """The keyed hash that identifies a sender without storing their id."""
         return repository.sender_key(self._secret, channel, sender_id)
 
+    @_retried
     def sync(
         self,
         *,
@@ -121,6 +173,7 @@ class ScreeningRecorder:
                 repository.finish_screening(session, screening, final_outcome, now)
             return screening.reference
 
+    @_retried
     def refer(
         self,
         *,

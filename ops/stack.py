@@ -536,3 +536,22 @@ def delete_queue(name: str) -> None:
             await connection.close()
 
     asyncio.run(delete())
+
+
+def delete_exchange(name: str) -> None:
+    """Delete a RabbitMQ exchange (no error if it does not exist)."""
+    import asyncio
+
+    async def delete() -> None:
+        import aio_pika
+
+        connection = await aio_pika.connect(
+            host=RABBITMQ_HOST, port=RABBITMQ_PORT, login="guest", password="guest"
+        )
+        try:
+            channel = await connection.channel()
+            await channel.exchange_delete(name)
+        finally:
+            await connection.close()
+
+    asyncio.run(delete())

@@ -272,7 +272,11 @@ def test_helm_rasa_values_wire_the_production_stores() -> None:
     assert "--enable-api" not in values["args"]
     assert endpoints["trackerStore"]["dialect"] == "postgresql"
     assert endpoints["lockStore"]["enabled"]
-    assert endpoints["lockStore"]["type"] == "redis"
+    assert endpoints["lockStore"]["type"] == "stores.lock_store.RedisTicketLockStore"
+    assert (
+        endpoints["trackerStore"]["type"]
+        == "stores.tracker_store.ResilientSQLTrackerStore"
+    )
     assert endpoints["eventBroker"]["enabled"]
     assert endpoints["eventBroker"]["type"] == "pika"
     assert endpoints["additionalEndpoints"]["action_endpoint"]["token"]
@@ -361,10 +365,11 @@ def test_rasa_reads_the_production_endpoints(production_env: dict[str, str]) -> 
 
     endpoints = AvailableEndpoints.read_endpoints(str(ENDPOINTS))
     tracker = endpoints.tracker_store
-    assert tracker.type == "SQL" and tracker.kwargs["dialect"] == "postgresql"
+    assert tracker.type == "stores.tracker_store.ResilientSQLTrackerStore"
+    assert tracker.kwargs["dialect"] == "postgresql"
     assert tracker.url == production_env["TRACKER_DB_HOST"]
     assert tracker.kwargs["db"] == production_env["TRACKER_DB_NAME"]
-    assert endpoints.lock_store.type == "redis"
+    assert endpoints.lock_store.type == "stores.lock_store.RedisTicketLockStore"
     assert endpoints.lock_store.kwargs["key_prefix"] == "prescreen"
     assert endpoints.event_broker.type == "pika"
     assert endpoints.event_broker.kwargs["queues"] == [
@@ -404,10 +409,12 @@ async def _exercise_stores(env: dict[str, str], tmp_path: Path) -> None:
         endpoints.tracker_store, domain=Domain.empty(), event_broker=broker
     )
     assert isinstance(store, SQLTrackerStore)
+    assert type(store).__name__ == "ResilientSQLTrackerStore"
     assert store.engine.dialect.name == "postgresql"
     assert store.engine.url.database == env["TRACKER_DB_NAME"]
     locks = LockStore.create(endpoints.lock_store)
     assert isinstance(locks, RedisLockStore)
+    assert type(locks).__name__ == "RedisTicketLockStore"
     try:
         sender = f"deploy-test-{uuid.uuid4().hex}"
         tracker = DialogueStateTracker.from_events(
