@@ -71,12 +71,32 @@ class Turn:
     messages: list[dict[str, Any]] = field(default_factory=list)
 
 
+#: Relations the questions may name ("your father"); the NLU maps synonyms ("dad",
+#: "hubby") onto these. Anything else the model picks out of odd text (fuzzing
+#: found "}", emoji and quotes) is not repeated back to the person.
+NAMED_RELATIONS = frozenset(
+    {"father", "mother", "husband", "wife", "son", "daughter", "brother", "sister",
+     "partner"}
+)
+#: Relations kept for the study team but spoken of as "the patient".
+OTHER_RELATIONS = frozenset({"relative", "friend", "other"})
+
+
+def known_relation(relation: object) -> str | None:
+    """The relation if it is one of ours (any case), else None."""
+    if not isinstance(relation, str):
+        return None
+    word = relation.strip().casefold()
+    return word if word in NAMED_RELATIONS | OTHER_RELATIONS else None
+
+
 def patient_label(respondent: str | None, relation: str | None) -> str:
     """How to name the patient to the person answering ("your father")."""
     if respondent != "caregiver":
         return "you"
-    if relation and relation not in ("relative", "other", "friend"):
-        return f"your {relation}"
+    word = known_relation(relation)
+    if word in NAMED_RELATIONS:
+        return f"your {word}"
     return "the patient"
 
 

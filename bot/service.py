@@ -24,7 +24,7 @@ from typing import Any, Mapping
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 
-from bot import db, repository, vocab
+from bot import conversation, db, repository, vocab
 from bot.criteria import Trial
 from bot.engine import Evaluation
 from bot.settings import Settings, load_settings, sender_secret
@@ -142,8 +142,9 @@ class ScreeningRecorder:
                 screening.conversation_id = sender_id
             if respondent:
                 screening.respondent = respondent
-            if relation:
-                screening.relation = relation[:64]
+            known = conversation.known_relation(relation)
+            if known:
+                screening.relation = known
             current = repository.current_answers(session, screening)
             for fact_id, item in answers.items():
                 stored = current.get(fact_id)

@@ -6,6 +6,8 @@ import unicodedata
 
 #: The longest text the NLU looks at; nobody's answer needs more.
 MAX_NLU_CHARS = 1000
+#: What Rasa reads as the start of a command ("/"), and look-alikes.
+_SLASHES = "/／∕⁄"
 
 
 def sanitize(text: str, max_chars: int = MAX_NLU_CHARS) -> str:
@@ -22,6 +24,9 @@ def sanitize(text: str, max_chars: int = MAX_NLU_CHARS) -> str:
     )
     cleaned = cleaned.strip()
     # Leading slashes (also full-width and division slashes some keyboards produce)
-    # would make Rasa treat the message as a command.
-    cleaned = cleaned.lstrip("/／∕⁄ \t\n")
+    # would make Rasa treat the message as a command. Rasa strips every Unicode
+    # space (str.strip) before it looks for the "/", so spaces between slashes go
+    # too: "/\u3000/affirm" must not become "\u3000/affirm" (issue 6, fuzzing).
+    while cleaned and cleaned[0] in _SLASHES:
+        cleaned = cleaned[1:].strip()
     return cleaned[:max_chars]

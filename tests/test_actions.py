@@ -127,6 +127,30 @@ def test_caregiver_wording_names_the_relative(dispatcher, make_tracker, domain):
     assert "How old is your father?" in texts(dispatcher)[0]
 
 
+@pytest.mark.parametrize("junk", ["}", '"', "-", "😀", 'canary-7f3a9c"}', "x" * 80])
+def test_a_relation_the_model_picked_out_of_junk_is_not_repeated(
+    dispatcher, make_tracker, domain, junk
+):
+    # Fuzzing found the relation entity filled with punctuation or emoji from odd
+    # input, and the questions then read "How old is your }?".
+    tracker = make_tracker(screening_slots(respondent="caregiver", relation=junk))
+
+    run(AskAnswer(), dispatcher, tracker, domain)
+
+    assert "How old is the patient?" in texts(dispatcher)[0]
+    assert junk not in texts(dispatcher)[0]
+
+
+def test_known_relations_are_named_in_any_case():
+    from bot.conversation import known_relation, patient_label
+
+    assert patient_label("caregiver", "Mother") == "your mother"
+    assert patient_label("caregiver", "relative") == "the patient"
+    assert patient_label("self", "father") == "you"
+    assert known_relation("friend") == "friend"
+    assert known_relation("}") is None and known_relation(None) is None
+
+
 def _validate_answer(make_tracker, dispatcher, domain, text, **slots):
     tracker = make_tracker(
         screening_slots(answer=text, **slots),

@@ -17,6 +17,9 @@ from bot.textguard import MAX_NLU_CHARS, sanitize
         ("  //restart", "restart"),
         ("\u200b/affirm", "affirm"),  # a zero-width space does not hide the slash
         ("／affirm", "affirm"),  # full-width slash
+        # Rasa strips every Unicode space before it looks for "/" (found by fuzzing)
+        ("/\u3000/affirm", "affirm"),
+        ('/\xa0/inform{"age": 30}', 'inform{"age": 30}'),
         ("I'm 45", "I'm 45"),
         ("INR 1.8 / PTA 35%", "INR 1.8 / PTA 35%"),  # a slash inside text is kept
         ("", ""),
@@ -35,5 +38,6 @@ def test_long_text_is_capped() -> None:
 @given(st.text())
 def test_no_output_ever_starts_with_a_slash(text: str) -> None:
     cleaned = sanitize(text)
-    assert not cleaned.startswith("/")
+    # As Rasa's RegexMessageHandler sees it: after str.strip().
+    assert not cleaned.strip().startswith("/")
     assert len(cleaned) <= MAX_NLU_CHARS
