@@ -1,7 +1,7 @@
-"""Two of Rasa 3.6's per-turn costs, removed without changing what Rasa does.
+"""Three of Rasa 3.6's per-turn costs, removed without changing what Rasa does.
 
 Profiling ``make bench`` with py-spy (README "Benchmark") showed the Rasa server
-spending much of its time on two things that repeat identical work on every turn:
+spending much of its time on things that repeat identical work on every turn:
 
 1. Validating action server responses. Rasa 3.6 checks every response of the
    action server against a fixed JSON schema (``RemoteAction.
@@ -18,6 +18,13 @@ spending much of its time on two things that repeat identical work on every turn
    action server's answers: hundreds per turn), about a tenth of the time. We keep
    a name-to-class map, rebuilt whenever a name is not found (so an event class
    defined later is still found, as before).
+3. Working out which events apply. ``DialogueStateTracker.applied_events`` walks
+   the whole conversation, and for every form step walks back again, each time it
+   is called: several times per turn (session check, policies, the form, saving),
+   about a sixth of the time with our forms. The result depends only on the
+   events, which a tracker only ever appends to, so we keep the last result and
+   the event it ended with, and recompute when the conversation has grown or
+   changed. Callers get a fresh list each time, as before.
 
 :func:`install` is called when Rasa imports this package (``config.yml`` names our
 components), and is idempotent.
@@ -26,7 +33,7 @@ components), and is idempotent.
 from __future__ import annotations
 
 import functools
-from typing import Any, Dict, Type
+from typing import Any, Dict, List, Type
 
 import rasa.shared.utils.common
 from jsonschema import ValidationError
@@ -34,6 +41,7 @@ from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
 
 _EVENT_CLASSES: Dict[str, Any] = {}
 
@@ -86,7 +94,30 @@ def resolve_by_type(
         raise ValueError(f"Unknown event name '{type_name}'.")
 
 
+_ORIGINAL_APPLIED_EVENTS = DialogueStateTracker.applied_events
+_APPLIED_CACHE = "_prescreen_applied_events"
+
+
+def applied_events(self: DialogueStateTracker) -> List[Event]:
+    """Rasa's ``applied_events``, remembered until the events change."""
+    events = self.events
+    length = len(events)
+    first, last = (events[0], events[-1]) if length else (None, None)
+    cached = getattr(self, _APPLIED_CACHE, None)
+    if (
+        cached is not None
+        and cached[0] == length
+        and cached[1] is first
+        and cached[2] is last
+    ):
+        return list(cached[3])
+    result = _ORIGINAL_APPLIED_EVENTS(self)
+    setattr(self, _APPLIED_CACHE, (length, first, last, tuple(result)))
+    return result
+
+
 def install() -> None:
-    """Install both (safe to call twice)."""
+    """Install all three (safe to call twice)."""
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+    DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]

@@ -103,3 +103,88 @@ def test_an_event_class_defined_later_is_found():
     assert Event.resolve_by_type("late_event_for_test") is LateEvent
     event = Event.from_parameters({"event": "slot", "name": "answer", "value": "45"})
     assert isinstance(event, SlotSet) and event.value == "45"
+
+
+def _story_events():
+    """A conversation with a form, an unhappy path, reverts and a restart."""
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionReverted,
+        ActiveLoop,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+        UserUtteranceReverted,
+        UserUttered,
+    )
+
+    listen = "action_listen"
+    return [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted(listen),
+        UserUttered("hi", {"name": "greet"}),
+        ActionExecuted("screening_form"),
+        ActiveLoop("screening_form"),
+        SlotSet("requested_slot", "answer"),
+        ActionExecuted(listen),
+        UserUttered("45", {"name": "inform"}),
+        ActionExecuted("screening_form"),
+        SlotSet("answer", None),
+        ActionExecuted(listen),
+        UserUttered("what is INR?", {"name": "explain"}),
+        ActionExecuted("utter_explain"),
+        ActionExecuted("screening_form"),
+        ActionExecuted(listen),
+        UserUttered("no", {"name": "deny"}),
+        ActionExecuted("screening_form"),
+        ActionExecuted("action_ask_answer"),
+        ActionReverted(),
+        ActionExecuted(listen),
+        UserUttered("oops", {"name": "nlu_fallback"}),
+        UserUtteranceReverted(),
+        ActionExecuted(listen),
+        UserUttered("yes", {"name": "affirm"}),
+        ActionExecuted("screening_form"),
+        ActiveLoop(None),
+        ActionExecuted("action_restart"),
+        Restarted(),
+        ActionExecuted(listen),
+        UserUttered("hello again", {"name": "greet"}),
+    ]
+
+
+def test_applied_events_are_rasas_after_every_event():
+    """Cached or not, the answer is Rasa's own, as the conversation grows."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker("speedups", slots=[])
+    for event in _story_events():
+        tracker.update(event)
+        expected = speedups._ORIGINAL_APPLIED_EVENTS(tracker)
+        assert tracker.applied_events() == expected
+        assert tracker.applied_events() == expected  # from the cache
+    assert len(tracker.applied_events()) < len(tracker.events)  # reverts applied
+
+
+def test_applied_events_hand_out_a_fresh_list_each_time():
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker.from_events("speedups", _story_events())
+    first = tracker.applied_events()
+    first.clear()
+    assert tracker.applied_events() == speedups._ORIGINAL_APPLIED_EVENTS(tracker)
+
+
+def test_applied_events_follow_a_rebuilt_conversation():
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    events = _story_events()
+    tracker = DialogueStateTracker.from_events("speedups", events)
+    tracker.applied_events()
+    other = DialogueStateTracker.from_events("other", events[:8])
+    tracker.recreate_from_dialogue(other.as_dialogue())
+    assert tracker.applied_events() == speedups._ORIGINAL_APPLIED_EVENTS(tracker)
+    copied = tracker.copy()
+    assert copied.applied_events() == speedups._ORIGINAL_APPLIED_EVENTS(copied)
+    assert DialogueStateTracker.applied_events is speedups.applied_events
