@@ -324,22 +324,42 @@ def say(base_url: str, sender: str, text: str, timeout: float = 120) -> list[dic
         return json.loads(response.read())
 
 
-def rss_bytes(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes."""
+def _tree(pid: int) -> list:
+    """A process and all its descendants (psutil), or [] when it is gone."""
     import psutil
 
     try:
         root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
+        return [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0
-    total = 0
-    for proc in procs:
+        return []
+
+
+def _sum_over_tree(pid: int, measure) -> float:
+    import psutil
+
+    total = 0.0
+    for proc in _tree(pid):
         try:
-            total += proc.memory_info().rss
+            total += measure(proc)
         except psutil.NoSuchProcess:
             pass
     return total
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    return int(_sum_over_tree(pid, lambda p: p.memory_info().rss))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and all its descendants."""
+
+    def used(proc) -> float:
+        times = proc.cpu_times()
+        return times.user + times.system
+
+    return _sum_over_tree(pid, used)
 
 
 # --------------------------------------------------------------------------- #

@@ -253,11 +253,11 @@ def measure(
             conversations = max(args.conversations, level)
             if level == 1:
                 conversations = args.conversations_serial
-            cpu_before = sum(cpu_seconds(p) for p in pids)
+            cpu_before = sum(stack.cpu_seconds(p) for p in pids)
             run = asyncio.run(
                 drive(url, name, conversations, level, args.tag, turns)
             )
-            cpu = sum(cpu_seconds(p) for p in pids) - cpu_before
+            cpu = sum(stack.cpu_seconds(p) for p in pids) - cpu_before
             # CPU time of the servers per turn: unlike latency, barely moved by
             # other load on the machine (it includes the one warm-up turn).
             run["server_cpu_ms_per_turn"] = round(cpu / run["turns"] * 1000, 1)
@@ -274,25 +274,6 @@ def measure(
         "rss_peak_mib": round(peak / 2**20),
         "runs": runs,
     }
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its descendants."""
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    total = 0.0
-    for proc in procs:
-        try:
-            times = proc.cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
 
 
 def machine() -> dict:

@@ -22,14 +22,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from channelstack import need_model
 from netsupport import SMTPServer, free_port
 from sqlalchemy import select
 
-from bot.criteria import load_trial
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.models import Answer, Referral, Screening
 from bot.notify import deliver_outbox
 from bot.settings import load_contact_key, load_settings
+from ops.screening import LIKELY, asked_fact, run_screening, texts
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,12 +38,6 @@ MODEL = ROOT / "models" / "current.tar.gz"
 VENV_BIN = Path(sys.executable).parent
 
 
-def _need_model() -> None:
-    if not MODEL.exists():
-        reason = f"no trained model at {MODEL}: run `make train` (make test does)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 def _wait(url: str, seconds: float, proc: subprocess.Popen, log: Path) -> None:
@@ -86,7 +81,7 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Action server + Rasa server + SMTP server, for the whole module."""
-    _need_model()
+    need_model()
     from cryptography.fernet import Fernet
 
     work = tmp_path_factory.mktemp("e2e")
@@ -154,86 +149,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         smtp.stop()
 
 
-TRIAL = load_trial()
-QUESTIONS = {
-    q.id: (
-        q.ask_self,
-        q.text_for("caregiver", "your father"),
-        q.text_for("caregiver", "the patient"),
-    )
-    for q in TRIAL.questions
-}
-
-
-def asked_fact(replies: list[dict]) -> str | None:
-    """The screening question the replies end with, if any."""
-    for reply in reversed(replies):
-        text = reply.get("text") or ""
-        for fact, wordings in QUESTIONS.items():
-            if any(w in text for w in wordings):
-                return fact
-    return None
-
-
-def texts(replies: list[dict]) -> str:
-    return "\n".join(r.get("text") or "" for r in replies)
-
-
-LIKELY = {
-    "age": "I'm 45",
-    "liver_transplant": "No",
-    "stem_cell_therapy": "no",
-    "liver_cancer": "No",
-    "chronic_liver_disease": "yes, hepatitis B for years",
-    "jaundice": "Yes",
-    "ascites": "yes",
-    "encephalopathy": "No confusion",
-    "gi_bleeding": "No",
-    "kidney_injury": "no",
-    "infection": "No",
-    "sex": "Male",
-    "planning_baby": "no",
-    "pregnancy": "no",
-    "other_trial": "Never",
-    "immune_drugs": "never",
-    "organ_disease": "No",
-    "thrombosis": "No",
-    "allergy": "no",
-    "alcohol_withdrawal": "No",
-    "drug_misuse": "Never",
-    "mental_health": "never",
-    "has_lab_results": "Yes",
-    "bilirubin": "bilirubin 171 umol/L",
-    "inr": "1.8",
-    "pta": "35%",
-    "platelets": "120",
-    "child_pugh": "7",
-    "consent": "Yes",
-}
-
-
 def screen(
     stack: Stack,
     sender: str,
     answers: dict[str, str],
     *,
     respondent: str = "For myself",
-    max_turns: int = 60,
 ) -> list[dict]:
     """Run a screening from hello to the result; return the last replies."""
-    replies = stack.say(sender, "hi")
-    assert "Shall we start?" in texts(replies)
-    replies = stack.say(sender, "Yes, go ahead")
-    assert "answering for yourself" in texts(replies)
-    replies = stack.say(sender, respondent)
-    asked: list[str] = []
-    for _ in range(max_turns):
-        fact = asked_fact(replies)
-        if fact is None:
-            return replies
-        asked.append(fact)
-        replies = stack.say(sender, answers[fact])
-    raise AssertionError(f"no result after {max_turns} turns; asked {asked}")
+    return run_screening(stack.say, sender, answers, respondent=respondent).last
 
 
 def screening_of(stack: Stack, sender: str) -> Screening:

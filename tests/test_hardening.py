@@ -19,7 +19,6 @@ The test that stops the action server runs last.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import time
 import urllib.error
@@ -32,9 +31,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from channelstack import need_model
 
 from bot.messages import render
-from ops.stack import MODEL, Server, action_server, base_env, rasa_server, rasa_url
+from ops.stack import Server, action_server, base_env, rasa_server, rasa_url
 
 pytestmark = pytest.mark.e2e
 
@@ -81,12 +81,6 @@ class Stack:
         return self.actions.health_url.rsplit("/", 1)[0]
 
 
-def need_model() -> None:
-    if not MODEL.exists():
-        reason = f"no trained model at {MODEL}: run `make train` (make test does)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 def clean_env(work: Path, **extra: str) -> dict[str, str]:

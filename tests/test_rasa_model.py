@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from channelstack import need_model
 
 pytestmark = pytest.mark.rasa
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,12 +24,6 @@ ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": 
 HELDOUT_INTENT_F1_FLOOR = 0.80
 
 
-def _need_model() -> None:
-    if not MODEL.exists():
-        reason = f"no trained model at {MODEL}: run `make train` (make test does)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 def _rasa(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
@@ -63,7 +58,7 @@ def test_training_data_validates_without_warnings() -> None:
 
 
 def test_every_test_story_is_predicted_exactly(tmp_path: Path) -> None:
-    _need_model()
+    need_model()
     result = _rasa(
         "test",
         "core",
@@ -82,7 +77,7 @@ def test_every_test_story_is_predicted_exactly(tmp_path: Path) -> None:
 
 
 def test_held_out_nlu_examples_are_understood(tmp_path: Path) -> None:
-    _need_model()
+    need_model()
     result = _rasa(
         "test",
         "nlu",
