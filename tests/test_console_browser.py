@@ -122,6 +122,21 @@ def screenshot(driver, name: str, *, at: str | None = None, full: bool = False) 
     return path
 
 
+def flash_says(driver, text: str, seconds: float = 15) -> None:
+    """Wait until the page's flash message contains ``text`` (fails on timeout)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def shown(d) -> bool:
+        try:
+            return any(text in e.text for e in d.find_elements(By.CLASS_NAME, "flash"))
+        except StaleElementReferenceException:
+            return False
+
+    WebDriverWait(driver, seconds).until(shown, f"no flash saying {text!r}")
+
+
 def test_coordinator_works_a_referral_in_the_browser(
     console: ConsoleHandle, browser
 ) -> None:
@@ -140,6 +155,8 @@ def test_coordinator_works_a_referral_in_the_browser(
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.ID, "sign-in").click()
 
+    # Every click below submits a form: wait for the next page, not the old one.
+    WebDriverWait(driver, 15).until(lambda d: d.current_url.endswith("/referrals"))
     assert driver.current_url.endswith("/referrals"), driver.find_element(
         By.TAG_NAME, "main"
     ).text
@@ -149,7 +166,9 @@ def test_coordinator_works_a_referral_in_the_browser(
     screenshot(driver, "02-queue")
 
     driver.find_element(By.LINK_TEXT, likely).click()
-    assert driver.current_url.endswith(f"/referrals/{likely}")
+    WebDriverWait(driver, 15).until(
+        lambda d: d.current_url.endswith(f"/referrals/{likely}")
+    )
     page = driver.find_element(By.TAG_NAME, "main").text
     assert "Exclusion 14 cannot be screened" in page
     assert CONTACT.phone not in page
@@ -158,19 +177,22 @@ def test_coordinator_works_a_referral_in_the_browser(
     Select(driver.find_element(By.ID, "status")).select_by_value("contacted")
     driver.find_element(By.ID, "reason").send_keys("Called; will send lab results.")
     driver.find_element(By.ID, "change-status").click()
-    assert "Status changed." in driver.find_element(By.CLASS_NAME, "flash").text
+    flash_says(driver, "Status changed.")
     screenshot(driver, "04-status-changed")
 
     note = "Bilirubin 342 µmol/L confirmed by phone. <b>not bold</b>"
     driver.find_element(By.ID, "note-body").send_keys(note)
     driver.find_element(By.ID, "add-note").click()
-    assert "Note added." in driver.find_element(By.CLASS_NAME, "flash").text
+    flash_says(driver, "Note added.")
     notes = driver.find_element(By.ID, "notes").text
     assert note in notes  # shown as text, not markup
     screenshot(driver, "05-note-added", at="notes")
 
     driver.find_element(By.ID, "reveal").click()
-    assert driver.find_element(By.ID, "contact-phone").text == CONTACT.phone
+    WebDriverWait(driver, 15).until(
+        lambda d: d.find_elements(By.ID, "contact-phone")
+        and d.find_element(By.ID, "contact-phone").text == CONTACT.phone
+    )
     screenshot(driver, "06-contacts-revealed")
 
     driver.get(console.url + "/funnel")
@@ -179,7 +201,7 @@ def test_coordinator_works_a_referral_in_the_browser(
 
     # An admin reads the audit trail of what the coordinator did.
     driver.find_element(By.XPATH, "//button[text()='Sign out']").click()
-    assert "You are signed out." in driver.find_element(By.CLASS_NAME, "flash").text
+    flash_says(driver, "You are signed out.")
     admin, admin_password = STAFF_ACCOUNTS["admin"]
     driver.find_element(By.ID, "username").send_keys(admin)
     driver.find_element(By.ID, "password").send_keys(admin_password)
