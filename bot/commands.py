@@ -49,6 +49,12 @@ STOP_PHRASES = frozenset(
         "i want to stop",
         "i want to quit",
         "i quit",
+        "i don't want to continue",
+        "i dont want to continue",
+        "i do not want to continue",
+        "i don't want to go on",
+        "i do not want to go on",
+        "no more questions",
         "leave me alone",
         "停止",
         "退出",
@@ -56,6 +62,7 @@ STOP_PHRASES = frozenset(
     }
 )
 
+_CLAUSE = re.compile(r"[,;.!?。！？，—–-]\s")
 _POLITE = re.compile(r"^(please|pls|plz)\s+|\s+(please|pls|plz|now)$")
 
 
@@ -75,6 +82,8 @@ def command_intent(text: object) -> str | None:
     'stop'
     >>> command_intent("please quit")
     'stop'
+    >>> command_intent("stop, I don't want to continue")
+    'stop'
     >>> command_intent("can she quit the study later?") is None
     True
     """
@@ -82,5 +91,9 @@ def command_intent(text: object) -> str | None:
         return None
     low = _normalise(text)
     if low in STOP_PHRASES:
+        return STOP_INTENT
+    # "stop, I don't want to continue", "Quit. Please.": the first clause decides.
+    first = _normalise(_CLAUSE.split(low, maxsplit=1)[0])
+    if first != low and first in STOP_PHRASES:
         return STOP_INTENT
     return None

@@ -15,7 +15,10 @@ server is down: Rasa logs the error and sends nothing) with an empty list. Here:
 * a turn with no reply at all gets one kind message (``no_reply``) instead of an
   empty list, so the person knows to send it again;
 * a body that is not a JSON object with a ``sender`` gets 400; the channel recorded
-  is always ``rest``; errors are logged without the person's text.
+  is always ``rest``; errors are logged without the person's text;
+* an optional ``message_id`` (8-64 of ``A-Z a-z 0-9 _ -``) makes a resend safe: the
+  same message sent again after its reply was lost gets the same replies back and
+  is not taken as the answer to the next question (:func:`replay`).
 
 With ``?stream=true`` Rasa's streaming answer is kept (limits and the cut apply;
 the ``no_reply`` message does not).
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any, Awaitable, Callable, Dict, List
 
 import rasa.utils.endpoints
@@ -38,6 +42,7 @@ from rasa.core.channels.channel import (
     UserMessage,
 )
 from rasa.core.channels.rest import RestInput as RasaRestInput
+from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -52,6 +57,57 @@ from channels.limits import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+_MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+async def replay(
+    request: Request, sender: str, message_id: str
+) -> List[Dict[str, Any]] | None:
+    """The replies already given to message ``message_id``, if it was answered.
+
+    A client that sends a ``message_id`` and sends the same message again (its
+    request failed: a replica died, the network dropped the answer) must not have
+    it taken as the answer to the *next* question, which is what happens when the
+    first attempt was processed and only the reply was lost: the fault tests saw
+    "yes, hepatitis B for years" recorded as the answer about jaundice. So when
+    the tracker already holds that message followed by replies, those replies are
+    sent again and nothing is processed. A message that is not there, or that got
+    no reply (its turn failed), is processed as new.
+    """
+    agent = getattr(request.app.ctx, "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    if store is None:
+        return None
+    try:
+        tracker = await store.retrieve(sender)
+    except Exception as error:  # noqa: BLE001 - then process it as new
+        logger.warning("rest: could not look for a resent message (%s)", error)
+        return None
+    if tracker is None:
+        return None
+    replies: List[Dict[str, Any]] | None = None
+    for event in tracker.events:
+        if isinstance(event, UserUttered):
+            if replies is not None:
+                break  # the next message: the replies end here
+            if event.message_id == message_id:
+                replies = []
+        elif isinstance(event, BotUttered) and replies is not None:
+            replies.append(bot_message(sender, event))
+    return replies or None
+
+
+def bot_message(recipient_id: str, event: BotUttered) -> Dict[str, Any]:
+    """A bot event as the REST channel sends it (CollectingOutputChannel's shape)."""
+    message: Dict[str, Any] = {"recipient_id": recipient_id}
+    if event.text:
+        message["text"] = event.text
+    for key in ("buttons", "image", "custom", "attachment", "elements"):
+        if event.data.get(key):
+            message[key] = event.data[key]
+    return message
 
 
 def address_of(request: Request, settings: LimitSettings) -> str | None:
@@ -128,7 +184,15 @@ class RestInput(RasaRestInput):
                     ),
                     content_type="text/event-stream",
                 )
-            messages = await self.run_turn(on_new_message, sender, text, metadata)
+            message_id = body.get("message_id")
+            if not (isinstance(message_id, str) and _MESSAGE_ID.match(message_id)):
+                message_id = None
+            elif (replayed := await replay(request, sender, message_id)) is not None:
+                logger.info("rest: a message sent again; its replies replayed")
+                return response.json(replayed)
+            messages = await self.run_turn(
+                on_new_message, sender, text, metadata, message_id
+            )
             return response.json(messages)
 
         return hook
@@ -139,6 +203,7 @@ class RestInput(RasaRestInput):
         sender: str,
         text: str,
         metadata: Dict[str, Any] | None,
+        message_id: str | None = None,
     ) -> List[Dict[str, Any]]:
         """Hand one message to Rasa; its replies, or the ``no_reply`` message."""
         collector = CollectingOutputChannel()
@@ -149,6 +214,7 @@ class RestInput(RasaRestInput):
                     collector,
                     sender,
                     input_channel=self.name(),
+                    message_id=message_id,
                     metadata=metadata,
                 )
             )

@@ -309,12 +309,22 @@ def rasa_url(server: Server) -> str:
     return server.health_url.rstrip("/")
 
 
-def say(base_url: str, sender: str, text: str, timeout: float = 120) -> list[dict]:
+def say(
+    base_url: str,
+    sender: str,
+    text: str,
+    timeout: float = 120,
+    message_id: str | None = None,
+) -> list[dict]:
     """One message through the REST channel; the bot's replies.
 
+    ``message_id`` makes a resend of the same message safe (``channels.rest``).
     Raises ``urllib.error.HTTPError`` on an HTTP error status.
     """
-    body = json.dumps({"sender": sender, "message": text}).encode()
+    payload = {"sender": sender, "message": text}
+    if message_id:
+        payload["message_id"] = message_id
+    body = json.dumps(payload).encode()
     request = urllib.request.Request(
         f"{base_url}/webhooks/rest/webhook",
         data=body,

@@ -11,6 +11,7 @@ import os
 import threading
 import time
 import urllib.error
+import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -189,6 +190,9 @@ class Client:
         with self._lock:
             log = self.sent.setdefault(sender, [])
         error: Exception | str | None = None
+        # One id for every attempt of this message, as a client that retries does:
+        # a resend after a lost reply is then not taken as the next answer.
+        message_id = uuid.uuid4().hex
         for attempt in range(self.resends + 1):
             if attempt:
                 time.sleep(2**attempt)  # the person waits a little, then resends
@@ -196,7 +200,10 @@ class Client:
             for url in self.route(sender, turn):  # type: ignore[operator]
                 began = time.monotonic()
                 try:
-                    replies = st.say(url, sender, message, timeout=self.timeout)
+                    replies = st.say(
+                        url, sender, message, timeout=self.timeout,
+                        message_id=message_id,
+                    )
                 except urllib.error.HTTPError as exc:  # an answer: an error status
                     log.append(Sent(message, url, False, time.monotonic() - began,
                                     f"HTTP {exc.code}"))

@@ -11,7 +11,9 @@ from bot.commands import command_intent
     "text",
     ["stop", "STOP", "Stop.", "stop!!", "  quit ", "Quit please", "please stop",
      "Exit", "cancel", "UNSUBSCRIBE", "opt out", "Opt-Out", "end", "STOPALL",
-     "I want to stop", "leave me alone", "stop now", "停止", "ＳＴＯＰ"],
+     "I want to stop", "leave me alone", "stop now", "停止", "ＳＴＯＰ",
+     "stop, I don't want to continue", "I don't want to continue",
+     "Quit. Please.", "no more questions"],
 )
 def test_opt_out_words_mean_stop(text):
     assert command_intent(text) == "stop"
@@ -22,7 +24,8 @@ def test_opt_out_words_mean_stop(text):
     ["can she quit the study later?", "does the trial stop if I feel worse",
      "no more", "No more than two drinks", "no", "yes", "not sure", "45",
      "stopped drinking two years ago", "the end of May", "", "   ", "stop " * 30,
-     "why do you ask this?"],
+     "why do you ask this?", "end of May, I think", "stopped, two years ago",
+     "No, no more than that"],
 )
 def test_other_messages_are_left_to_the_model(text):
     assert command_intent(text) is None

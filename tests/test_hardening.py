@@ -353,3 +353,35 @@ def test_the_kind_message_while_the_action_server_is_down(stack: Stack):
     status, _, replies = say(stack, sender, "Yes, let's start", address)
     assert status == 200
     assert replies and NO_REPLY not in texts(replies), replies
+
+
+# --------------------------------------------------------------------------- #
+# A message sent again after its reply was lost
+# --------------------------------------------------------------------------- #
+
+
+def test_a_message_sent_again_with_its_id_is_not_taken_as_the_next_answer(
+    stack: Stack,
+):
+    sender, address = uuid.uuid4().hex, new_address()
+    assert say(stack, sender, "hi", address)[0] == 200
+    body = {
+        "sender": sender,
+        "message": "Yes, go ahead",
+        "message_id": f"msg-{uuid.uuid4().hex[:16]}",
+    }
+    url = f"{stack.url}/webhooks/rest/webhook"
+
+    first = http("POST", url, body, {"X-Forwarded-For": address})
+    again = http("POST", url, body, {"X-Forwarded-For": address})
+
+    assert first[0] == again[0] == 200
+    assert "answering for yourself" in "\n".join(texts(first[2]))
+    assert texts(again[2]) == texts(first[2])  # the same replies, replayed
+    status, _, tracker = http(
+        "GET",
+        f"{stack.url}/conversations/{sender}/tracker?token={stack.api_token}",
+    )
+    assert status == 200
+    said = [e.get("text") for e in tracker["events"] if e.get("event") == "user"]
+    assert said == ["hi", "Yes, go ahead"]  # processed once
