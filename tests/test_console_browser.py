@@ -14,12 +14,12 @@ them).
 from __future__ import annotations
 
 import base64
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browsersupport import chromium
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from staffdata import CONTACT, STAFF_ACCOUNTS, ConsoleHandle
@@ -29,65 +29,12 @@ from bot.models import AuditEvent, Referral, StaffNote
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "results" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--window-size=1280,900",
-)
-
-
-def _unavailable() -> str | None:
-    for path in (CHROMIUM, CHROMEDRIVER):
-        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-            return f"{path} is missing (run scripts/setup-system.sh as root)"
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed in .venv"
-    return None
-
-
 @pytest.fixture
-def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+def browser(tmp_path: Path) -> Iterator[object]:
     """Headless Chromium with a fresh profile, through Debian's chromedriver."""
-    reason = _unavailable()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.selenium_manager import SeleniumManager
-
-    def no_downloads(*_args, **_kwargs):
-        raise AssertionError("Selenium Manager must not run")
-
-    monkeypatch.setattr(SeleniumManager, "binary_paths", no_downloads)
-    monkeypatch.setenv("SE_OFFLINE", "true")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
-    service = Service(
-        executable_path=CHROMEDRIVER, log_output=str(tmp_path / "chromedriver.log")
-    )
-    driver = webdriver.Chrome(service=service, options=options)
-    driver.implicitly_wait(5)
-    driver.set_page_load_timeout(30)
-    try:
+    with chromium(tmp_path / "profile") as driver:
+        driver.implicitly_wait(5)
         yield driver
-    finally:
-        driver.quit()
     shutil.rmtree(tmp_path / "profile", ignore_errors=True)
 
 
