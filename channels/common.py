@@ -51,7 +51,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.limits import Limiter, client_address, cut, shared_limiter
+from channels.limits import LimitedChannel, client_address, cut
 
 logger = logging.getLogger(__name__)
 
@@ -653,25 +653,13 @@ class MessagingOutput(OutputChannel):
             await self.routes.remember_options(key, [o["payload"] for o in options])
 
 
-class MessagingInput(InputChannel):
+class MessagingInput(LimitedChannel, InputChannel):
     """Shared receive path: hash the sender, read numbers, call Rasa, never leak.
 
     Subclasses set ``routes`` and implement :meth:`make_output`.
     """
 
     routes: Routes
-    _limiter: Limiter | None = None
-
-    @property
-    def limiter(self) -> Limiter:
-        """The channel's rate limits (the process's, unless a test sets others)."""
-        if self._limiter is None:
-            self._limiter = shared_limiter()
-        return self._limiter
-
-    @limiter.setter
-    def limiter(self, value: Limiter) -> None:
-        self._limiter = value
 
     def note_caller(self, request: Request) -> None:
         """Remember who called the webhook being handled (for exemptions)."""

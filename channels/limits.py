@@ -443,3 +443,20 @@ def describe(settings: LimitSettings) -> str:
         f"characters, {'Redis' if settings.redis_url else 'in memory'}, "
         f"exempt: {' '.join(map(str, exempt)) or 'none'}"
     )
+
+
+class LimitedChannel:
+    """Mixin: a channel's ``limiter``, the process's unless a test sets another."""
+
+    _limiter: Limiter | None = None
+
+    @property
+    def limiter(self) -> Limiter:
+        """The channel's rate limits (the process's, unless a test sets others)."""
+        if self._limiter is None:
+            self._limiter = shared_limiter()
+        return self._limiter
+
+    @limiter.setter
+    def limiter(self, value: Limiter) -> None:
+        self._limiter = value

@@ -42,7 +42,7 @@ from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
 
 from channels.common import kind_text
-from channels.limits import Limiter, client_address, cut, shared_limiter
+from channels.limits import LimitedChannel, client_address, cut
 
 logger = logging.getLogger(__name__)
 
@@ -70,21 +70,8 @@ class CountingOutput(SocketIOOutput):
         await super()._send_message(socket_id, response)
 
 
-class SocketIOInput(RasaSocketIOInput):
+class SocketIOInput(LimitedChannel, RasaSocketIOInput):
     """socket.io at ``/socket.io``, for the web widget (name ``socketio``)."""
-
-    _limiter: Limiter | None = None
-
-    @property
-    def limiter(self) -> Limiter:
-        """The channel's rate limits (the process's, unless a test sets others)."""
-        if self._limiter is None:
-            self._limiter = shared_limiter()
-        return self._limiter
-
-    @limiter.setter
-    def limiter(self, value: Limiter) -> None:
-        self._limiter = value
 
     def address(self, sid: str) -> str | None:
         """The client address of a socket.io connection."""
