@@ -3,7 +3,8 @@
 * :func:`erase_person` deletes everything about the person behind a reference:
   every screening of the same conversation (same sender), their answers, verdicts,
   referral with contact details, notes and status history, queued mail, and the
-  transcript in Rasa's tracker store.
+  transcript in Rasa's tracker store. :func:`erase_conversation` does the same for
+  the person asking in the chat ("delete my answers"), found by their sender.
 * :func:`run_retention` (``python -m bot retention``) purges, for screenings that did
   not lead to a referral and have been quiet for ``RETENTION_DAYS``, the answers, the
   criterion verdicts and the transcript. What remains of such a screening is its
@@ -68,14 +69,69 @@ def erase_person(
     Returns:
         What was deleted; ``found`` is False when no screening has the reference.
     """
-    report = ErasureReport()
     screening = repository.screening_by_reference(session, reference or "")
     if screening is None:
-        return report
+        return ErasureReport()
+    return _erase_sender(
+        session,
+        tracker,
+        screening.sender_key,
+        screening.reference,
+        actor=actor,
+        now=now,
+    )
+
+
+def erase_conversation(
+    session: Session,
+    tracker: TrackerStore | None,
+    sender_key: str,
+    *,
+    actor: str,
+    now: datetime,
+) -> ErasureReport:
+    """Delete everything stored about the person in one conversation (the chat's
+    "delete my answers"), found by the keyed sender hash as the recorder files it.
+
+    The same erasure as :func:`erase_person`, audited the same way
+    (``person.erased``, by reference only; ``None`` as the target when the person
+    had no screening yet). The caller commits.
+
+    Args:
+        session: The application database session.
+        tracker: Rasa's tracker store, or ``None`` when the caller cannot delete
+            the transcript itself: the chat cannot, because Rasa saves the running
+            turn afterwards (``stores.tracker_store`` deletes it on that save).
+        sender_key: ``repository.sender_key`` of the conversation's channel and id.
+        actor: Who asked, e.g. ``"patient (chat)"``.
+        now: The current time.
+
+    Returns:
+        What was deleted (``references`` may be empty).
+    """
+    latest = repository.latest_screening(session, sender_key)
+    return _erase_sender(
+        session,
+        tracker,
+        sender_key,
+        latest.reference if latest is not None else None,
+        actor=actor,
+        now=now,
+    )
+
+
+def _erase_sender(
+    session: Session,
+    tracker: TrackerStore | None,
+    sender_key: str,
+    target: str | None,
+    *,
+    actor: str,
+    now: datetime,
+) -> ErasureReport:
+    report = ErasureReport()
     same_person = (
-        session.execute(
-            select(Screening).where(Screening.sender_key == screening.sender_key)
-        )
+        session.execute(select(Screening).where(Screening.sender_key == sender_key))
         .scalars()
         .all()
     )
@@ -90,7 +146,7 @@ def erase_person(
         session,
         actor,
         "person.erased",
-        screening.reference,
+        target,
         now,
         references=report.references,
         transcript_events=report.transcript_events,

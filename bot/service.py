@@ -24,9 +24,10 @@ from typing import Any, Mapping
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 
-from bot import conversation, db, repository, vocab
+from bot import conversation, db, repository, retention, vocab
 from bot.criteria import Trial
 from bot.engine import Evaluation
+from bot.erasure import CHAT_ACTOR
 from bot.settings import Settings, load_settings, sender_secret
 
 logger = logging.getLogger(__name__)
@@ -217,6 +218,30 @@ class ScreeningRecorder:
                 now=now,
             )
             return referral.reference
+
+    @_retried
+    def erase(
+        self, *, sender_id: str, channel: str, now: datetime | None = None
+    ) -> list[str]:
+        """Delete everything recorded about this conversation's person ("delete my
+        answers" in the chat); return the deleted screenings' references.
+
+        The same erasure as the console's (``bot.retention``), audited by reference
+        only with the actor :data:`bot.erasure.CHAT_ACTOR`. The transcript is left to
+        the tracker store, which deletes it when it saves the turn (see
+        ``bot.erasure``): deleting it from here, during the turn, would let Rasa's
+        save write the whole conversation back.
+        """
+        now = now or utcnow()
+        with db.session_scope(self.engine) as session:
+            report = retention.erase_conversation(
+                session,
+                None,
+                self.sender_key(channel, sender_id),
+                actor=CHAT_ACTOR,
+                now=now,
+            )
+            return list(report.references)
 
     def unfinished_reference(self, *, sender_id: str, channel: str) -> str | None:
         """The reference of the sender's running screening, if there is one."""
