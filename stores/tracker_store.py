@@ -19,6 +19,17 @@ Rasa's fail-safe wrapper as before.
 A retried save is idempotent: like Rasa's, it counts the events already stored
 and adds only the rest, in one transaction. Events are published to the event
 broker once per save, before the write, as Rasa does.
+
+It also completes the chat's "delete my answers" (``bot.erasure``). The action
+cannot delete the transcript itself: Rasa saves the turn after the action, adding
+the events "not yet stored", which it counts as the stored events of the latest
+session; with the rows gone that count is 0 and the whole conversation held in
+memory would be written back. So the action ends the conversation with a
+``session_started`` event marked ``{"erased": true}``, and the save that stores
+it deletes, in the same transaction, every earlier event of the conversation (of
+every session, the request to delete and the confirmation included). What stays
+is the new session: the marked event and what follows it, which is also all that
+Rasa reads back and counts from then on.
 """
 
 from __future__ import annotations
@@ -32,9 +43,12 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import sessionmaker
+
+from bot.erasure import ERASED_MARK
 
 logger = logging.getLogger(__name__)
 
@@ -124,17 +138,35 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
         """Rasa's ``SQLTrackerStore.save`` without the publishing: one transaction
         adding the events not yet stored (so a retry never stores one twice)."""
         with self.session_scope() as session:
+            erased_from = None
             for event in self._additional_events(session, tracker):
                 data = event.as_dict()
                 intent = data.get("parse_data", {}).get("intent", {}).get("name")
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=intent,
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
+                row = self.SQLEvent(
+                    sender_id=tracker.sender_id,
+                    type_name=event.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=intent,
+                    action_name=data.get("name"),
+                    data=json.dumps(data),
                 )
+                session.add(row)
+                if isinstance(event, SessionStarted) and (event.metadata or {}).get(
+                    ERASED_MARK
+                ):
+                    erased_from = row
+            if erased_from is not None:
+                session.flush()
+                self._delete_before(session, tracker.sender_id, erased_from.id)
             session.commit()
+
+    def _delete_before(self, session: Any, sender_id: str, row_id: int) -> None:
+        """Delete a conversation's events stored before the row ``row_id``."""
+        deleted = (
+            session.query(self.SQLEvent)
+            .filter(
+                self.SQLEvent.sender_id == sender_id, self.SQLEvent.id < row_id
+            )
+            .delete(synchronize_session=False)
+        )
+        logger.info("erased a conversation at the person's request: %d events", deleted)
