@@ -9,6 +9,10 @@ Conventions shared by all parsers:
 * "I don't know" in its common variants (:func:`is_unknown`) gives ``unknown=True``.
   For value parsers that is ``ok=False, error=None``; for :func:`parse_yes_no` it is
   ``ok=True, value="unsure"``.
+* A message that is no answer, a question back (:func:`looks_like_question`) or "I
+  don't understand", is ``not_understood`` with ``detail["reason"]`` "question" or
+  "confused", never a value and never "I don't know": the dialogue takes whatever a
+  parser understands as the answer, so a parser must not swallow these.
 * Number words are understood through ``text_to_num`` ("sixty-two", "one point
   eight"); "1,8" is a decimal comma, "45,000" a thousands separator.
 * Two different values in one answer ("45 or 50", "5 mg/dL or 85 umol/L") give
@@ -41,6 +45,7 @@ __all__ = [
     "ERRORS",
     "MAX_ANSWER_LENGTH",
     "Parsed",
+    "RELATIONS",
     "TimeAgo",
     "is_unknown",
     "mgdl_to_umol",
@@ -52,9 +57,12 @@ __all__ = [
     "parse_inr",
     "parse_number",
     "parse_phone",
+    "looks_like_question",
     "parse_platelets",
     "parse_pta",
+    "parse_respondent",
     "parse_sex",
+    "parse_skip",
     "parse_time_ago",
     "parse_yes_no",
     "umol_to_mgdl",
@@ -175,6 +183,8 @@ _WHAT = {
     "time_ago": ("time", '"never", "two weeks ago" or "in 2019"'),
     "phone": ("phone number", "138 0013 8000"),
     "email": ("email address", "name@example.com"),
+    "respondent": ("answer", '"for myself" or "for my father"'),
+    "skip": ("answer", '"skip"'),
 }
 
 _MESSAGES = {
@@ -317,10 +327,20 @@ _UNKNOWN_RE = re.compile(
     r"|\bwho\s+knows\b|\bbeats\s+me\b|\bnot\s+a\s+clue\b"
     r"|不知道|不清楚|不确定|不记得|忘了|^\?+$"
 )
+# The words that open a yes or a no, typos and drawn-out forms included ("yse", "noo",
+# "nop", "yesss"). One list, used by every parser that needs to see a yes or a no.
+_YES_WORDS = (
+    r"ye+s+|yse|ys|yess+|ye+a+h*|yeh|ya+h*|yep+|yup+|yas+|aye|y|sure|definitely"
+    r"|certainly|absolutely|of\s+course|correct|right|true|affirmative|indeed|positive"
+)
+_NO_WORDS = (
+    r"no+|nop+e*|nah+|naw+|n|never|none|negative|false|incorrect|nothing"
+    r"|not\s+at\s+all|not\s+ever"
+)
 #: A yes/no word left after removing the "don't know" phrases means a real answer
 #: ("yes, but I don't remember when").
 _YES_NO_WORD = re.compile(
-    r"\b(?:yes|yeah|yep|yup|no|nope|nah|never|none)\b|[是有没否]"
+    r"\b(?:ye+s+|yse|ye+a+h*|yep+|yup+|no+|nop+e*|nah+|never|none)\b|[是有没否]"
 )
 _DIGIT = re.compile(r"\d")
 
@@ -353,12 +373,133 @@ def _has_unknown_phrase(low: str) -> bool:
 
 
 def _is_unknown_low(low: str) -> bool:
-    if not low or not _has_unknown_phrase(low):
+    if not low or not _has_unknown_phrase(low) or _CONFUSED_RE.search(low):
         return False
     rest = _UNKNOWN_RE.sub(" ", low)
     if _YES_NO_WORD.search(rest):
         return False
     return not _DIGIT.search(_to_digits(rest))
+
+
+# --------------------------------------------------------------------------- #
+# Not an answer: questions back, "I don't understand"
+# --------------------------------------------------------------------------- #
+
+# While a question is pending, whatever a parser understands is taken as the answer.
+# So a parser must not read "I don't understand", "what does ascites mean?" or "can I
+# talk to a person" as a value: "n't" is a negation cue for yes/no, and "don't know"
+# an "I don't know" phrase, and both would swallow the message.
+
+#: The person did not understand the question (not: does not know the answer).
+_CONFUSED_RE = re.compile(
+    r"(?:^|\b(?:i|we|i'm|i\s+am|we're|sorry)\s+|[,.!?]\s*)(?:really\s+|just\s+|still\s+)?"
+    r"(?:do\s*n[o']?t|dont|did\s*n[o']?t|didnt|not|can'?t|cannot|could\s*n[o']?t)"
+    r"\s+(?:really\s+|quite\s+|fully\s+)?(?:understand|follow|get\s+(?:it|that|this"
+    r"|you|the\s+question|what)|see\s+what\s+you\s+mean)\b"
+    r"|\b(?:do\s*n[o']?t|dont|not\s+(?:sure|certain)|no\s+idea|no\s+clue)\s+(?:\w+\s+)?"
+    r"(?:know\s+)?what\s+(?:you|u|that|this|it|the\s+question|the\s+word|\w+)\s+"
+    r"(?:mean|means|meant|is\s+asking|are\s+asking|'re\s+asking)\b"
+    r"|\b(?:do\s*n[o']?t|dont|not\s+sure|no\s+idea|no\s+clue)\s+(?:\w+\s+)?"
+    r"(?:know\s+)?what\s+(?:that|this)\s+is\b"
+    r"|\bwhat\s+(?:do|did)\s+(?:you|u)\s+mean\b|\bwdym\b|\bmeaning\s*\?"
+    r"|\bwhat\s+(?:does|do|did)\s+(?:\w+\s+){1,3}mean\b"
+    r"|\b(?:that|this|it|question)\s+(?:makes?|made)\s+no\s+sense\b"
+    r"|\b(?:that|this|it|question)\s+does\s*n[o']?t\s+make\s+(?:any\s+)?sense\b"
+    r"|\b(?:you\s+)?lost\s+me\b|\bi'?m\s+lost\b|\bconfus\w+\s+(?:question|wording)\b"
+    r"|\b(?:question|that|this)\s+is\s+confusing\b"
+    r"|\bconfused\s+by\s+(?:the|that|this|your)\s+(?:question|word|wording)\b"
+    r"|^(?:huh|eh|what|wut|wat|pardon(?:\s+me)?|sorry|excuse\s+me|come\s+again"
+    r"|say\s+(?:that\s+)?again)\W*$"
+    r"|\b(?:i\s+(?:have|'ve\s+got|got)\s+a|quick|one)\s+question\b"
+    r"|\b(?:can|could|may)\s+i\s+ask\b|\bi\s+(?:want|would\s+like|'d\s+like)\s+to\s+ask\b"
+    r"|不明白|不懂|什么意思|啥意思"
+)
+#: Not wanting to answer: an honest answer, but not a value.
+_DECLINED = re.compile(
+    r"\b(?:prefer|rather|want|like)\s+(?:not|n't)\s+(?:to\s+)?(?:say|answer|tell|share)"
+    r"|\b(?:don'?t|do\s+not)\s+want\s+to\s+(?:say|answer|tell)|\brather\s+not\b"
+    r"|\bdecline[sd]?\b|\bprivate\b|\bnone\s+of\s+your\s+business\b"
+)
+#: Words that open a question in English, and question words of Chinese.
+_WH = r"what|what's|whats|why|how|how's|which|who|who's|whom|whose|where|where's|when"
+_AUX = (
+    r"is|are|am|was|were|do|does|did|can|could|will|would|should|shall|may|might|must"
+    r"|have|has|had|isn't|aren't|don't|doesn't|didn't|can't|won't"
+)
+_SUBJECT = r"i|you|u|we|they|he|she|it|that|this|there|these|those"
+#: Openers that may come before the question itself ("sorry, what is that?").
+_QUESTION_OPENER = re.compile(
+    r"^(?:(?:sorry|um+|uh+|er+m?|hm+|oh|ah|so|ok|okay|well|wait|hang\s+on|but|and"
+    r"|excuse\s+me|pardon|hello|hi|hey|one\s+thing|quick\s+question)[\s,.!:-]+)+"
+)
+#: Without a question mark only a clear inversion is a question ("can I talk to a
+#: person"): "when I was a teenager" or "had it for years" are answers.
+_QUESTION_LEAD = re.compile(
+    rf"^(?:(?:{_WH})\s+(?:(?:{_AUX})\b|about\b|if\b|else\b|for\b|mean\b|come\b|many\b"
+    rf"|much\b|long\b|exactly\b)|(?:is|are|am|was|were|do|does|can|could|will|would"
+    rf"|should|shall|may|might|must)\s+(?:{_SUBJECT})\b|(?:what|why|how|huh)\W*$"
+    r"|(?:you|u)\s+mean\b)"
+)
+_QUESTION_WORD = re.compile(rf"^(?:{_WH}|{_AUX}|(?:you|u)\s+mean|or)\b")
+_ZH_QUESTION = re.compile(r"什么|为什么|怎么|哪|谁|吗[?？]?$|呢[?？]?$")
+_ANSWER_LEAD = re.compile(
+    rf"(?:^|[,.;!?]\s*)(?:{_YES_WORDS}|{_NO_WORDS}|not\s+sure|maybe|probably)\b"
+)
+
+
+def looks_like_question(text: str) -> bool:
+    """Whether a message is a question back to us rather than an answer.
+
+    "what does ascites mean?", "why do you need that?", "is that the yellow thing?",
+    "can I talk to a person", "what?" are questions. A clause opening with an answer
+    word ("yes, why?", "do you mean the eyes? then yes") makes it an answer; so does
+    anything that does not open like a question ("I'm 52, why?", "when I was a
+    teenager"). With a question mark a wh-word or an auxiliary verb at the start is
+    enough; without one it takes an inversion ("can I", "is it", "what does").
+
+    Args:
+        text: The message as given.
+
+    Returns:
+        True when the message asks rather than answers.
+    """
+    try:
+        original = _as_text(text)
+        if len(original) > MAX_ANSWER_LENGTH:
+            return False
+        return _is_question_low(_normalize(original))
+    except Exception:  # noqa: BLE001
+        logger.exception("looks_like_question failed")
+        return False
+
+
+def _is_question_low(low: str) -> bool:
+    s = _QUESTION_OPENER.sub("", low).strip()
+    if not s or _ANSWER_LEAD.search(s):
+        return False
+    asks = s.rstrip(" .!)🙂").endswith("?")
+    if _ZH_QUESTION.search(s):
+        return True
+    if asks:
+        return bool(_QUESTION_WORD.search(s)) or bool(_QUESTION_LEAD.search(s))
+    return bool(_QUESTION_LEAD.search(s))
+
+
+def _non_answer(low: str) -> str | None:
+    """Why a message is not an answer at all ("confused", "question"), or None."""
+    if _CONFUSED_RE.search(low):
+        return "confused"
+    if _is_question_low(low):
+        return "question"
+    return None
+
+
+def _not_an_answer(answer: _Answer, kind: str) -> Parsed | None:
+    """``not_understood`` with ``detail["reason"]`` when the message is no answer."""
+    reason = _non_answer(answer.low)
+    if reason is None:
+        return None
+    return _fail(answer.text, kind, "not_understood", reason=reason)
 
 
 # --------------------------------------------------------------------------- #
@@ -554,14 +695,8 @@ _HEDGE_NEUTRAL = re.compile(
 _PAST_ONLY = re.compile(
     r"\bnot\s+any\s*more\b|\bno\s+longer\b|\bused\s+to\b"
 )
-_YES_LEAD = re.compile(
-    r"^(?:yes|yeah|yea|yep|yup|ya|yah|yas|aye|y|sure|definitely|certainly|absolutely"
-    r"|of\s+course|correct|right|true|affirmative|indeed|positive)\b"
-)
-_NO_LEAD = re.compile(
-    r"^(?:no|nope|nah|naw|n|never|none|negative|false|incorrect|nothing|not\s+at\s+all"
-    r"|not\s+ever)\b"
-)
+_YES_LEAD = re.compile(rf"^(?:{_YES_WORDS})\b")
+_NO_LEAD = re.compile(rf"^(?:{_NO_WORDS})\b")
 _NEG_CUE = re.compile(
     r"\b(?:no|not|never|none|nothing|nope|nah|neither|nor|without|negative)\b"
     r"|n't\b|\bcannot\b"
@@ -588,6 +723,11 @@ def parse_yes_no(text: str) -> Parsed:
       "not really", "maybe") -> ``value="unsure", unknown=False`` with
       ``detail["hedged"] = True`` and ``detail["leaning"]`` "yes", "no" or None: a
       hedged answer is never taken as a definite yes or no, but the leaning is kept.
+    * "I'd rather not say" -> ``"unsure"``, ``unknown=True``, ``detail["declined"]``.
+    * Not an answer -> ``not_understood`` with ``detail["reason"]``: "confused" for
+      "I don't understand", "what do you mean?", "huh"; "question" for a question back
+      (:func:`looks_like_question`: "is that the yellow thing?", "why do you ask?").
+    * Typos and drawn-out words count: "yse", "yesss", "noo", "nop".
     * "not anymore", "used to", "no longer" -> ``"unsure"`` with
       ``detail["past_only"] = True``: true in the past, and whether that counts depends
       on the question.
@@ -604,7 +744,16 @@ def parse_yes_no(text: str) -> Parsed:
     answer = _begin(text, "yes_no")
     if isinstance(answer, Parsed):
         return answer
+    not_answer = _not_an_answer(answer, "yes_no")
+    if not_answer is not None:
+        return not_answer
     low = _FILLER.sub("", answer.low).strip() or answer.low
+    if _DECLINED.search(low) and not _YES_LEAD.search(low):
+        # Not wanting to say is no "no": the study team asks in private.
+        return Parsed(
+            ok=True, value="unsure", unknown=True, text=answer.text,
+            detail={"declined": True},
+        )
     bare = re.sub(r"[\s\W_]+", "", low)
     if bare in _ZH_YES:
         return _ok(answer.text, "yes")
@@ -672,6 +821,9 @@ def parse_age(text: str) -> Parsed:
     answer = _begin(text, "age")
     if isinstance(answer, Parsed):
         return answer
+    not_answer = _not_an_answer(answer, "age")
+    if not_answer is not None:
+        return not_answer
     s = _to_digits(answer.low)
     decade = _AGE_DECADE.search(s)
     if decade and not re.search(r"\b\d+\s*(?:years?|yrs?|y/?o)\b", s):
@@ -712,11 +864,6 @@ def parse_age(text: str) -> Parsed:
     return _ok(answer.text, int(math.floor(value)), **detail)
 
 
-_SEX_DECLINED = re.compile(
-    r"\b(?:prefer|rather|want|like)\s+(?:not|n't)\s+(?:to\s+)?(?:say|answer|tell|share)"
-    r"|\b(?:don'?t|do\s+not)\s+want\s+to\s+(?:say|answer|tell)|\brather\s+not\b"
-    r"|\bdecline[sd]?\b|\bprivate\b|\bnone\s+of\s+your\s+business\b"
-)
 _SEX_OTHER = re.compile(
     r"\b(?:other|non[-\s]?binary|enby|intersex|genderqueer|gender\s*queer|agender"
     r"|gender[-\s]?fluid|x)\b"
@@ -752,13 +899,16 @@ def parse_sex(text: str) -> Parsed:
     answer = _begin(text, "sex")
     if isinstance(answer, Parsed):
         return answer
+    not_answer = _not_an_answer(answer, "sex")
+    if not_answer is not None:
+        return not_answer
     low = answer.low
     bare = re.sub(r"[\s\W_]+", "", low)
     if bare == "f":
         return _ok(answer.text, "female")
     if bare == "m":
         return _ok(answer.text, "male")
-    if _SEX_DECLINED.search(low):
+    if _DECLINED.search(low):
         return _ok(answer.text, "other", declined=True)
     if _SEX_OTHER.search(low) and not (_FEMALE_1.search(low) or _MALE_1.search(low)):
         return _ok(answer.text, "other")
@@ -935,6 +1085,9 @@ def parse_bilirubin(text: str) -> Parsed:
     answer = _begin(text, kind)
     if isinstance(answer, Parsed):
         return answer
+    not_answer = _not_an_answer(answer, kind)
+    if not_answer is not None:
+        return not_answer
     s = _to_digits(answer.low)
     units = _find_units(s, _BILIRUBIN_UNITS)
     for _, start, end in units:  # "mg per 100 ml": the 100 is part of the unit
@@ -1012,6 +1165,9 @@ def parse_inr(text: str) -> Parsed:
     answer = _begin(text, kind)
     if isinstance(answer, Parsed):
         return answer
+    not_answer = _not_an_answer(answer, kind)
+    if not_answer is not None:
+        return not_answer
     result = _single_number(answer, kind)
     if isinstance(result, Parsed):
         return result
@@ -1050,6 +1206,9 @@ def parse_pta(text: str) -> Parsed:
     answer = _begin(text, kind)
     if isinstance(answer, Parsed):
         return answer
+    not_answer = _not_an_answer(answer, kind)
+    if not_answer is not None:
+        return not_answer
     result = _single_number(answer, kind)
     if isinstance(result, Parsed):
         return result
@@ -1132,6 +1291,9 @@ def parse_platelets(text: str) -> Parsed:
     answer = _begin(text, kind)
     if isinstance(answer, Parsed):
         return answer
+    not_answer = _not_an_answer(answer, kind)
+    if not_answer is not None:
+        return not_answer
     s = _to_digits(answer.low)
     exponent = 0
     exp_match = _EXPONENT.search(s)
@@ -1180,10 +1342,14 @@ _CP_CLASS = re.compile(
 )
 #: Words that may surround a bare class letter ("B or C", "probably class C").
 _CP_FILLER = frozenset(
-    "or and maybe probably class child pugh turcotte either i think it it's its is was "
-    "s to".split()
+    "or and an maybe probably class child pugh turcotte either i think it it's its is "
+    "was s to".split()
 )
 _CP_OUT_OF = re.compile(r"\s*(?:/|out\s+of|of)\s*15\b")
+#: "a class B": the article is no class A.
+_CP_ARTICLE = re.compile(
+    r"\ban?\s+(?=(?:class|child|grade|cp|ctp|stage|category|score)\b)"
+)
 
 
 @_never_raises("child_pugh")
@@ -1206,7 +1372,10 @@ def parse_child_pugh(text: str) -> Parsed:
     answer = _begin(text, kind)
     if isinstance(answer, Parsed):
         return answer
-    s = _CP_OUT_OF.sub(" ", _to_digits(answer.low))
+    not_answer = _not_an_answer(answer, kind)
+    if not_answer is not None:
+        return not_answer
+    s = _CP_ARTICLE.sub(" ", _CP_OUT_OF.sub(" ", _to_digits(answer.low)))
     classes = [(m.group(1).upper(), m.group(2)) for m in _CP_CLASS.finditer(s)]
     words = re.findall(r"[a-z]+|\d+", s)
     if words and all(w in _CP_FILLER or w in ("a", "b", "c") for w in words):
@@ -1281,6 +1450,11 @@ _HE_PHRASES: list[tuple[int, re.Pattern[str]]] = [
         rf"|{_NOT}\s+know\s+where\b|\b(?:disoriented|confused|mixed\s+up|lost)\s+"
         r"(?:to|in|about|as\s+to)\s+(?:the\s+)?(?:place|where)"
         rf"|{_NOT}\s+recogni[sz]e\b|\bbizarre\b|\bincoherent\b"
+        # "thinks he's at home" (in hospital): disoriented to place.
+        r"|\bthinks?\s+(?:he|she|they|i|we)(?:'s|'re|'m|\s+is|\s+are|\s+am|\s+was"
+        r"|\s+were)\s+(?:still\s+)?(?:at|in)\s+(?:home|work|school|the\s+office)\b"
+        r"|\b(?:talk|talks|talking|speaks|speaking)\s+(?:\w+\s+)?(?:nonsense|gibberish)"
+        r"|\bgibberish\b"
     )),
     (2, re.compile(
         r"\b(?:very\s+)?drowsy\b|\blethargic\b|\blethargy\b|\bapath\w+"
@@ -1291,6 +1465,12 @@ _HE_PHRASES: list[tuple[int, re.Pattern[str]]] = [
         r"|their\s+)?(?:personality|behaviou?r)|\binappropriate\s+behaviou?r\b"
         r"|\bstrange\s+behaviou?r\b|\bbehaving\s+(?:strangely|oddly|weird\w*)"
         r"|\bflapping\b|\basterixis\b"
+        r"|\b(?:mix\w*|muddl\w*)\s+up\s+(?:the\s+)?(?:days?|dates?|months?|years?)\b"
+        r"|\b(?:days?|dates?)\s+(?:all\s+)?(?:mixed|muddled)\s+up\b"
+        r"|\b(?:muddled|mixed\s+up)\s+about\s+(?:the\s+)?(?:time|days?|dates?)\b"
+        r"|\blos\w*\s+track\s+of\s+(?:time|the\s+(?:days?|date)|what\s+day)"
+        r"|\b(?:keeps?|kept)\s+(?:falling\s+asleep|nodding\s+off|dozing\s+off)"
+        r"|\bfalls?\s+asleep\s+(?:mid[-\s]?sentence|while\s+talking|in\s+the\s+middle)"
     )),
     (1, re.compile(
         r"\bmild(?:ly)?\s+confus\w*|\b(?:a\s+(?:little|bit)|slightly|somewhat|bit)\s+"
@@ -1301,17 +1481,29 @@ _HE_PHRASES: list[tuple[int, re.Pattern[str]]] = [
         r"|\bsleep\s+reversal\b|\b(?:awake|up)\s+(?:all\s+)?(?:at\s+)?night\b"
         r"|\bsleep\w*\s+(?:in|during)\s+the\s+day\b|\bday[-\s]night\s+reversal\b"
         r"|\bforgetful\b|\beuphori\w*|\banxious\b|\birritab\w+|\bslow\w*\s+thinking\b"
+        r"|\b(?:a\s+(?:little|bit)|slightly|somewhat)\s+(?:slow|foggy|muddled|vague)\b"
+        r"|\bslower\s+than\s+(?:usual|before|normal)\b|\bbrain\s+fog\b|\bfoggy\b"
+        r"|\bnot\s+(?:as|so)\s+sharp\b"
     )),
 ]
 _HE_AMBIGUOUS = re.compile(
     r"\bconfus\w*|\bdisoriented\b|\bsleepy\b|\bmixed\s+up\b|\bnot\s+(?:himself|herself"
-    r"|themselves|myself)\b"
+    r"|themselves|myself)\b|\bmuddled\b|\bout\s+of\s+it\b"
 )
 _HE_NONE = re.compile(
-    r"^(?:no|none|nope|nah|never|normal|fine|ok|okay|nothing|clear|alert|grade\s+0)\b"
+    rf"^(?:{_NO_WORDS}|normal|fine|ok|okay|clear|alert|grade\s+0)\b"
     r"|\bno\s+(?:confusion|problems?|symptoms?|changes?|issues?)\b|\bnot\s+confused\b"
-    r"|\bnormal\b|\bclear[-\s]headed\b|\bnothing\s+like\s+that\b|\bfully\s+alert\b"
+    r"|\bclear[-\s]headed\b|\bnothing\s+like\s+that\b|\bfully\s+alert\b"
     r"|\balert\s+and\s+oriented\b|\bthinking\s+(?:is\s+)?(?:fine|normal|clear)\b"
+)
+#: "he's fine", "totally clear", "sharp as ever": no confusion, unless negated
+#: ("she's not fine" is no answer of grade 0).
+_HE_FINE = re.compile(
+    r"\b(?:(?:is|'s|are|'re|am|'m|seems?|been|totally|completely|perfectly|absolutely"
+    r"|quite|all)\s+)+(?:fine|ok|okay|well|normal|clear|lucid|alert|sharp|good"
+    r"|himself|herself|themselves|myself|with\s+it)\b"
+    r"|\bnormal\b|\blucid\b|\bsharp\s+as\s+(?:ever|a\s+tack)\b"
+    r"|\b(?:his|her|their|my)\s+usual\s+self\b|\bsame\s+as\s+(?:always|ever|usual)\b"
 )
 _NEGATION_BEFORE = re.compile(
     r"(?:\bnot|\bno|\bnever|n't|\bwithout|\bnor)(?:\s+\w+){0,3}\s*$"
@@ -1331,7 +1523,11 @@ def parse_he_grade(text: str) -> Parsed:
     not grade 2), or from plain descriptions: 0 none / no confusion; 1 mild confusion,
     short attention, sleep reversed (awake at night); 2 very drowsy / lethargic,
     disoriented to time, obvious personality change; 3 very sleepy but can be woken,
-    does not know where they are; 4 coma / cannot be woken. The most severe feature
+    does not know where they are; 4 coma / cannot be woken. A caregiver's words count:
+    "thinks he's at home" (in hospital) or "talks nonsense" is 3, "mixes up the days"
+    or "keeps nodding off" 2, "a bit slow" or "foggy" 1, "he's fine" or "sharp as
+    ever" 0 (not when negated). A question back -> ``not_understood`` with
+    ``detail["reason"]``. The most severe feature
     described decides (West Haven grades by the worst sign). A negated feature ("not
     in a coma") does not count. A bare "confused" or "sleepy" fits several grades:
     ``not_understood`` with ``detail["possible_grades"]`` and a question back.
@@ -1346,6 +1542,9 @@ def parse_he_grade(text: str) -> Parsed:
     answer = _begin(text, kind)
     if isinstance(answer, Parsed):
         return answer
+    not_answer = _not_an_answer(answer, kind)
+    if not_answer is not None:
+        return not_answer
     s = _to_digits(answer.low)
     tokens = [t for m in _HE_KEYWORD_GRADE.finditer(s) for t in m.groups() if t]
     bare = _HE_BARE_GRADE.fullmatch(s)
@@ -1391,7 +1590,9 @@ def parse_he_grade(text: str) -> Parsed:
         )
     if _is_unknown_low(s):
         return _unknown(answer.text)
-    if _HE_NONE.search(s):
+    if _HE_NONE.search(s) or any(
+        not _NEGATION_BEFORE.search(s[: m.start()]) for m in _HE_FINE.finditer(s)
+    ):
         return _ok(answer.text, 0, source="description")
     return _fail(answer.text, kind, "not_understood")
 
@@ -1436,8 +1637,43 @@ _NOW_RE = re.compile(
     r"|still(?!\s+(?:do\s*n[o']?t|dont|not|can'?t|cannot|no|unsure|unknown)\b)"
     r"|presently|ongoing|these\s+days|nowadays|every\s+day|daily|since)\b"
 )
-_NOW_NEGATED = re.compile(
-    r"(?:\bnot|n't|\bno\s+longer|\bstopped|\buntil|\btill)(?:\s+\w+){0,2}\s*$"
+# "since" and "now" say the thing is going on, unless the words around them say it is
+# not: "3 years ago, fine since", "not since 2019", "clean now", "nothing since then".
+# Such a marker is "quiet": it carries no "ongoing", and a time it names ("fine since
+# 2021") is when it last happened.
+_QUIET_CUE = re.compile(
+    r"\b(?:not|no|never|none|nothing|n't|no\s+longer|no\s+more|stopped|quit|finished"
+    r"|ended|until|till|fine|well|ok|okay|good|better|normal|healthy|clean|sober|clear"
+    r"|stable|recovered|free|off\s+(?:it|them|that|those)|under\s+control"
+    r"|(?:no|any)\s+(?:problems?|issues?|episodes?|trouble|relapses?|symptoms?))\b|n't"
+)
+#: The clause around a marker ends at punctuation or a "but".
+_CLAUSE_END = re.compile(r"[,;.!?]|\b(?:but|though|although|however)\b")
+_QUIET_WINDOW_WORDS = 4
+#: On and off: the last time lies anywhere from the start to now.
+_INTERMITTENT_RE = re.compile(
+    r"\bon\s+and\s+off\b|\boff\s+and\s+on\b|\b(?:every\s+)?now\s+and\s+(?:then|again)\b"
+    r"|\bfrom\s+time\s+to\s+time\b|\bsometimes\b|\boccasionally\b|\bevery\s+so\s+often\b"
+    r"|\bcomes\s+and\s+goes\b|\bhere\s+and\s+there\b"
+)
+#: Words that mark the end of the thing: with them, the latest time named is the last.
+_STOP_RE = re.compile(
+    r"\b(?:until|till|til|up\s+(?:to|until)|stopped|quit|finished|ended|came\s+off"
+    r"|gave\s+up|last\s+(?:time|took|had|dose|one|episode))\b"
+)
+_SINCE_WITH_TIME = re.compile(r"\bsince\s+(?!then\b|that\b|\W|$)")
+#: A time of life, not a date: when it was depends on an age we do not have here.
+_LIFE_STAGE_RE = re.compile(
+    r"\b(?:when|while|since)\s+(?:i|he|she|they|we)\s+(?:was|were)\s+(?:a\s+|an\s+|in\s+)?"
+    r"(?:teen(?:ager)?|kid|child|little|young(?:er)?|boy|girl|baby|student|at\s+(?:school"
+    r"|university|college|uni)|in\s+(?:school|college|university|uni|the\s+army))\b"
+    r"|\bas\s+an?\s+(?:teen(?:ager)?|kid|child|boy|girl|student|young\s+(?:man|woman"
+    r"|adult|person))\b"
+    r"|\bin\s+(?:my|his|her|their)\s+(?:teens|youth|(?:early\s+|mid\s+|late\s+)?(?:twenties"
+    r"|thirties|forties|fifties|sixties|\d0'?s))\b"
+    r"|\bin\s+(?:high\s+)?school\b|\bat\s+(?:university|college|uni)\b|\bgrowing\s+up\b"
+    r"|\bchildhood\b|\b(?:when|since)\s+(?:i|he|she|they|we)\s+(?:was|were)\s+\d{1,2}\b"
+    r"|\b(?:at\s+the\s+age\s+of|aged?)\s+\d{1,2}\b"
 )
 _NEVER_RE = re.compile(
     r"^(?:no|nope|nah|never|none|nothing|not\s+ever|not\s+at\s+all|n/?a)\b"
@@ -1497,6 +1733,47 @@ def _offset(unit: str, amount: float) -> relativedelta:
 class _Interval(NamedTuple):
     earliest: date | None
     latest: date | None
+
+
+def _quiet_before(s: str, start: int) -> bool:
+    """Whether the words just before ``start``, in its clause, say "not" or "fine"."""
+    before = _CLAUSE_END.split(s[:start])[-1].split()[-_QUIET_WINDOW_WORDS:]
+    return bool(_QUIET_CUE.search(" ".join(before)))
+
+
+def _quiet(s: str, m: re.Match[str]) -> bool:
+    """Whether a "now"/"since" marker is said not to hold (see :data:`_QUIET_CUE`)."""
+    if _quiet_before(s, m.start()):
+        return True
+    after = _CLAUSE_END.split(s[m.end() :])[0].split()[:_QUIET_WINDOW_WORDS]
+    # After the marker only "since then, nothing" or "now fine": "since 2019 no
+    # problems" is a start, then a quiet: still quiet. "since 2019 taking it" is not.
+    return bool(_QUIET_CUE.search(" ".join(after)))
+
+
+def _most_recent(intervals: list[_Interval], screening: date) -> _Interval:
+    return max(
+        intervals,
+        key=lambda i: (i.latest or screening, i.earliest or date.min),
+    )
+
+
+#: Seasons as in the northern hemisphere (the trial's site is in Beijing):
+#: first and last month.
+_SEASONS = {
+    "spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11),
+    "winter": (12, 2),
+}
+
+
+def _season_interval(name: str, year: int) -> _Interval:
+    """The season that begins in ``year`` (winter runs into the next year)."""
+    first, last = _SEASONS[name]
+    end_year = year + 1 if last < first else year
+    return _Interval(
+        date(year, first, 1),
+        date(end_year, last, 1) + relativedelta(months=1, days=-1),
+    )
 
 
 def _month_interval(year: int, month: int) -> _Interval:
@@ -1630,6 +1907,37 @@ class _TimeScan:
     def year(self, m: re.Match[str]) -> _Interval:
         return _year_interval(int(m.group("y")))
 
+    def season(self, m: re.Match[str]) -> _Interval | bool | None:
+        name = m.group("season")
+        pre = (m.group("pre") or "").split()
+        if name == "fall" and not (pre or m.group("y")):
+            return None  # "had a fall" is not a season
+        if m.group("y"):
+            year = int(m.group("y"))
+            if name == "winter":  # "winter 2022": the one ending or the one starting
+                return _Interval(
+                    _season_interval(name, year - 1).earliest,
+                    _season_interval(name, year).latest,
+                )
+            return _season_interval(name, year)
+        year = self.today.year
+        if name == "winter" and self.today.month <= 2:
+            year -= 1
+        current = _season_interval(name, year)
+        if pre and pre[0] == "this":
+            if current.earliest is not None and current.earliest > self.today:
+                self.future = True
+                return False
+            return current
+        # "last spring": the most recent one that is over; "in the spring": begun.
+        over = bool(pre) and pre[0] in ("last", "past")
+        while (current.earliest is not None and current.earliest > self.today) or (
+            over and current.latest is not None and current.latest >= self.today
+        ):
+            year -= 1
+            current = _season_interval(name, year)
+        return current
+
     def not_within(self, m: re.Match[str]) -> _Interval:
         _, high = _quantity(m.group("q") or "1", m.group("half"))
         cutoff = self.ago(_unit_name(m.group("u")), high)
@@ -1666,7 +1974,9 @@ class _TimeScan:
             self.future = True
             return False
         if (m.group("pre") or "").strip() == "for" and not m.group("ago"):
-            return False  # a duration ("for 3 months"), not a time
+            if not _quiet_before(m.string, m.start()):
+                return False  # a duration ("for 3 months"), not a time
+            # "clean for 6 years", "not for 10 years": it last happened then.
         unit = _unit_name(m.group("u"))
         low, high = _quantity(m.group("q"), m.group("half"))
         precision = "years" if unit == "decades" else unit
@@ -1725,6 +2035,12 @@ class _TimeScan:
             r"\b(?P<part>early|beginning\s+of|start\s+of|mid|middle\s+of|late|end\s+of)"
             r"[-\s]+(?:(?P<y>\d{4})\b|this\s+year\b)",
             self.part_of_year,
+        )
+        self.take(
+            r"(?P<pre>\b(?:last|past|this\s+past|this|in|during|since|until|till|by|over)"
+            r"\s+(?:the\s+)?)?\b(?P<season>spring|summer|autumn|fall|winter)"
+            r"(?:\s+(?:of\s+)?(?P<y>\d{4}))?\b",
+            self.season,
         )
         self.take(
             rf"(?P<pre>\b(?:last|this\s+past|in|during|since|this)\s+)?\b{_MONTH}"
@@ -1819,7 +2135,8 @@ def parse_time_ago(text: str, screening_date: date) -> Parsed:
 
     * "never", "no", "I haven't" -> ``TimeAgo(never=True)``.
     * "now", "currently", "still taking it", "since 2019", "every day" -> both ends
-      on the screening date (ongoing, so it happened on the screening date).
+      on the screening date (ongoing, so it happened on the screening date);
+      ``detail["since"]`` when only a "since" said so.
     * Relative: "5 days ago", "yesterday" -> that day; "two weeks ago" / "about two
       weeks ago" -> ±3 days; "3 months" / "3 months ago" -> ±15 days; "a year ago" ->
       ±6 months; "a few weeks ago" (2-4), "several months ago" (3-7), "2 or 3 years
@@ -1831,6 +2148,20 @@ def parse_time_ago(text: str, screening_date: date) -> Parsed:
       2020", "last month" / "last year" (the previous calendar month / year),
       "2024-03-10", "10/03/2024" (both readings when day and month could swap).
     * A time after the screening date -> ``future_date``; "next week", "in 2 weeks" too.
+    * Seasons (northern hemisphere): "last spring", "in the summer of 2024", "winter
+      2022" (both winters the words can mean).
+    * The whole answer counts. A "since" or "now" said not to hold is no "ongoing":
+      "3 years ago, fine since" -> 3 years ago; "fine since 2021", "not since 2019",
+      "clean for 6 years" -> then; "stopped in 2022, fine now" -> 2022. With an end
+      word ("until", "stopped", "finished") the latest time named is the last one
+      ("on it since 2019, stopped last month" -> last month). When the answer only
+      bounds the last time ("on it since 2019 but stopped", "on and off since 2015",
+      "had it in 2019, fine since 2021") the interval spans every reading, so a window
+      it straddles stays unknown instead of guessing an exclusion.
+    * A time of life ("when I was a teenager", "in my twenties", "not since I was
+      20") -> unknown with ``detail["happened"]`` and ``detail["life_stage"]``.
+    * Not an answer ("what do you mean?", "why do you ask?") -> ``not_understood``
+      with ``detail["reason"]``.
     * Two separate times -> ``multiple_values``, unless joined as a range ("2019 or
       2020", "between 2019 and 2021"), which gives the whole span.
     * Hedged no ("not that I know of") -> unknown with ``detail["leaning"] == "never"``;
@@ -1848,27 +2179,54 @@ def parse_time_ago(text: str, screening_date: date) -> Parsed:
     answer = _begin(text, kind)
     if isinstance(answer, Parsed):
         return answer
+    not_answer = _not_an_answer(answer, kind)
+    if not_answer is not None:
+        return not_answer
     if isinstance(screening_date, datetime):
         screening_date = screening_date.date()
     if not isinstance(screening_date, date):
         return _fail(answer.text, kind, "not_understood", reason="no_screening_date")
     s = _to_digits(answer.low)
     s = re.sub(r"\b(19|20) ([0-9]{2})\b", r"\1\2", s)  # "twenty nineteen" -> 20 19
-    now = [m for m in _NOW_RE.finditer(s) if not _NOW_NEGATED.search(s[: m.start()])]
-    if now:
-        detail = {"since": True} if any(m.group() == "since" for m in now) else {}
-        ongoing = TimeAgo(earliest=screening_date, latest=screening_date)
+    # The whole answer is read before anything is decided: "3 years ago, fine since"
+    # is 3 years ago, not "since" (ongoing).
+    intermittent = bool(_INTERMITTENT_RE.search(s))
+    marked = _INTERMITTENT_RE.sub(" ", s)  # "now and then" is no "now"
+    markers = [
+        (m.group() == "since", _quiet(marked, m)) for m in _NOW_RE.finditer(marked)
+    ]
+    ongoing_now = any(not since and not quiet for since, quiet in markers)
+    ongoing_since = any(since and not quiet for since, quiet in markers)
+    quiet_since = any(since and quiet for since, quiet in markers)
+    stop = bool(_STOP_RE.search(s))
+    ongoing = TimeAgo(earliest=screening_date, latest=screening_date)
+    if ongoing_now or (ongoing_since and not stop and not intermittent):
+        detail = {"since": True} if ongoing_since and not ongoing_now else {}
         return _ok(answer.text, ongoing, **detail)
     scan = _TimeScan(s, screening_date)
     found = scan.scan()
+    # "on it since 2019, stopped" / "on and off since 2015": it began then, and the
+    # last time lies anywhere from then to now: an honest span, never a guess.
+    started = ongoing_since and bool(_SINCE_WITH_TIME.search(s) or intermittent)
     if found:
         distinct = list(dict.fromkeys(found))
-        if len(distinct) == 1:
-            return _time_result(answer, distinct[0], screening_date)
         for interval in distinct:
             if interval.earliest is not None and interval.earliest > screening_date:
                 return _fail(answer.text, kind, "future_date")
-        if not _RANGE_WORDS.search(s):
+        if started and (len(distinct) == 1 or (intermittent and not stop)):
+            start = min(
+                (i.earliest for i in distinct if i.earliest is not None), default=None
+            )
+            return _time_result(
+                answer, _Interval(start, screening_date), screening_date, since=True
+            )
+        if len(distinct) == 1:
+            return _time_result(answer, distinct[0], screening_date)
+        if stop:  # "since 2019 until last month": the end is the last time
+            return _time_result(
+                answer, _most_recent(distinct, screening_date), screening_date
+            )
+        if not (_RANGE_WORDS.search(s) or quiet_since):
             return _fail(
                 answer.text,
                 kind,
@@ -1897,8 +2255,16 @@ def parse_time_ago(text: str, screening_date: date) -> Parsed:
         if _YES_LEAD.search(rest.strip(" ,.;!")) or _POS_CUE.search(rest):
             return _unknown(answer.text, happened=True)
         return _unknown(answer.text)
+    life_stage = bool(_LIFE_STAGE_RE.search(s))
+    if quiet_since or life_stage:
+        # "not since I was 20", "when I was a teenager": it happened, at a time only
+        # the person's age would date; "nothing since" says it happened, not when.
+        extra = {"life_stage": True} if life_stage else {}
+        return _unknown(answer.text, happened=True, **extra)
     if _NEVER_RE.search(s):
         return _ok(answer.text, TimeAgo(never=True))
+    if ongoing_since:  # "been on it on and off since": since when is not said
+        return _ok(answer.text, ongoing, since=True)
     if _VAGUE_RE.search(s) or _YES_LEAD.search(s):
         return _fail(
             answer.text,
@@ -2082,3 +2448,169 @@ def parse_email(text: str) -> Parsed:
         "That does not look like an email address. Please type it like "
         "name@example.com.",
     )
+
+
+# --------------------------------------------------------------------------- #
+# Who is answering, and skipping an optional field
+# --------------------------------------------------------------------------- #
+
+#: The relations a caregiver can name -> the words for them. Longer phrases are
+#: matched first, so "mother-in-law" is a relative, not a mother.
+RELATIONS: dict[str, tuple[str, ...]] = {
+    "relative": (
+        "mother-in-law", "mother in law", "father-in-law", "father in law",
+        "son-in-law", "son in law", "daughter-in-law", "daughter in law",
+        "brother-in-law", "brother in law", "sister-in-law", "sister in law", "in-laws",
+        "in laws", "parent", "relative", "relation", "family member", "family",
+        "grandmother", "grandma", "granny", "nan", "nana", "grandfather", "grandpa",
+        "grandad", "granddad", "aunt", "auntie", "aunty", "uncle", "cousin", "niece",
+        "nephew", "grandson", "granddaughter", "grandchild", "亲戚", "家人", "家属",
+    ),
+    "father": (
+        "father", "dad", "daddy", "papa", "stepfather", "step-father", "stepdad",
+        "step-dad", "父亲", "爸爸", "爸",
+    ),
+    "mother": (
+        "mother", "mom", "mum", "mam", "mommy", "mummy", "mama", "stepmother",
+        "step-mother", "stepmom", "stepmum", "step-mum", "母亲", "妈妈", "妈",
+    ),
+    "husband": ("husband", "hubby", "丈夫", "老公"),
+    "wife": ("wife", "missus", "missis", "妻子", "老婆"),
+    "son": ("son", "stepson", "儿子"),
+    "daughter": ("daughter", "stepdaughter", "女儿"),
+    "brother": ("brother", "bro", "哥哥", "弟弟"),
+    "sister": ("sister", "sis", "姐姐", "妹妹"),
+    "partner": (
+        "partner", "other half", "spouse", "boyfriend", "girlfriend", "fiance",
+        "fiancee", "fiancé", "fiancée",
+    ),
+    "friend": ("friend", "neighbour", "neighbor", "colleague", "朋友"),
+    "other": ("patient of mine", "my patient", "client", "employer", "boss"),
+}
+_RELATION_WORDS = sorted(
+    ((word, relation) for relation, words in RELATIONS.items() for word in words),
+    key=lambda item: -len(item[0]),
+)
+_RELATION_RE = re.compile(
+    "|".join(
+        re.escape(word) if not word.isascii() else rf"\b{re.escape(word)}s?\b"
+        for word, _ in _RELATION_WORDS
+    )
+)
+_RELATION_OF = {word: relation for word, relation in _RELATION_WORDS}
+
+
+def _relation(word: str) -> str:
+    """The relation of a matched word, plural or not ("sons", "parents")."""
+    return _RELATION_OF.get(word) or _RELATION_OF.get(word[:-1], "other")
+#: The person answers about themself.
+_SELF_STRONG = re.compile(
+    r"\b(?:i\s+am|i'm|im)\s+(?:the\s+)?(?:patient|one\s+(?:who\s+is\s+)?(?:sick|ill))\b"
+    r"|\bthe\s+patient\s+is\s+me\b|我自己|本人"
+)
+# "I" alone is no cue: whoever types says "I" ("I'm asking for my father").
+_SELF_RE = re.compile(
+    r"\b(?:me|myself|self|my\s+own)\b|^(?:i\s+am|i'm|im|i\s+do)\W*$|自己|本人"
+)
+#: Someone else, relation not named.
+_OTHER_RE = re.compile(
+    r"\b(?:some(?:one|body)\s+else|another\s+person|other\s+person|(?:a|the)\s+other"
+    r"|others?|(?:a|my)\s+loved\s+one|on\s+(?:his|her|their)\s+behalf|on\s+behalf"
+    r"|for\s+(?:him|her|them)|care\s*giver|carer|caretaker|(?:he|she)\s+is\s+(?:sick|ill)"
+    r")\b|别人|他|她"
+)
+
+
+@_never_raises("respondent")
+def parse_respondent(text: str) -> Parsed:
+    """Who is answering: the patient ("self") or someone for them ("caregiver").
+
+    "me", "myself", "for me", "it's for me", "I am the patient" -> "self".
+    "someone else", "a relative", "for my dad", "my wife", "my mother is sick" ->
+    "caregiver", with ``detail["relation"]`` when a relation is named (one of the keys
+    of :data:`RELATIONS`: "for my dad" -> "father", "my hubby" -> "husband").
+    "I am the patient" wins over a relation named beside it ("my wife is typing");
+    otherwise both a self and another person -> ``not_understood`` with
+    ``detail["conflicting"]``. A question back ("who else would it be for?") ->
+    ``not_understood``.
+
+    Args:
+        text: The answer as given.
+
+    Returns:
+        ``value`` in {"self", "caregiver"}, or an error / unknown.
+    """
+    kind = "respondent"
+    answer = _begin(text, kind)
+    if isinstance(answer, Parsed):
+        return answer
+    not_answer = _not_an_answer(answer, kind)
+    if not_answer is not None:
+        return not_answer
+    low = answer.low
+    if _SELF_STRONG.search(low):
+        return _ok(answer.text, "self")
+    relations = list(
+        dict.fromkeys(_relation(m.group()) for m in _RELATION_RE.finditer(low))
+    )
+    # "my" belongs to a relation ("my mum"), so look for "me" outside the relations.
+    rest = _RELATION_RE.sub(" ", low)
+    is_other = bool(relations) or bool(_OTHER_RE.search(rest))
+    is_self = bool(_SELF_RE.search(rest))
+    if is_other and is_self:
+        return _fail(answer.text, kind, "not_understood", conflicting=True)
+    if is_other:
+        detail = {"relation": relations[0]} if len(relations) == 1 else {}
+        return _ok(answer.text, "caregiver", **detail)
+    if is_self:
+        return _ok(answer.text, "self")
+    if _is_unknown_low(low):
+        return _unknown(answer.text)
+    return _fail(answer.text, kind, "not_understood")
+
+
+#: Declining an optional field: "skip", "no email", "I don't have one".
+_SKIP_RE = re.compile(
+    rf"^(?:{_NO_WORDS})\b"
+    r"|\b(?:skip|pass|n/?a|nil|nada|not\s+needed|no\s+need|not\s+necessary"
+    r"|no\s+thanks?|no\s+thank\s+you|rather\s+not|prefer\s+not|leave\s+it(?:\s+(?:blank"
+    r"|empty|out))?|not\s+now|next)\b"
+    r"|\b(?:do\s*n[o']?t|dont|do\s+not|did\s*n[o']?t|never)\s+(?:\w+\s+)?(?:have|has|use|uses"
+    r"|got|want|check|need|do)\b"
+    r"|\b(?:have\s*n[o']?t|has\s*n[o']?t|haven't|hasn't)\s+(?:got\s+)?(?:one|an?\b|any)"
+    r"|\bno\s+(?:e-?mail|mail|address|account|one)\b|\bwithout\s+(?:e-?mail|one)\b"
+    r"|不用|没有|跳过|不需要"
+)
+
+
+@_never_raises("skip")
+def parse_skip(text: str) -> Parsed:
+    """Whether the person declines an optional field (the contact form's email).
+
+    "skip", "none", "no", "n/a", "no thanks", "rather not", "not needed", "no email",
+    "I don't have email", "I don't have one", "don't use email" -> ``value="skip"``.
+    "I don't know it" -> skip too, with ``detail["unknown"]``: the field is optional.
+    An address ("no@example.com"), a question back ("why do you need it?") and
+    anything else -> ``not_understood``.
+
+    Args:
+        text: The answer as given.
+
+    Returns:
+        ``value == "skip"``, or ``not_understood``.
+    """
+    kind = "skip"
+    answer = _begin(text, kind)
+    if isinstance(answer, Parsed):
+        return answer
+    not_answer = _not_an_answer(answer, kind)
+    if not_answer is not None:
+        return not_answer
+    low = answer.low
+    if "@" in low or _DIGIT.search(low):  # an address or a number is a value
+        return _fail(answer.text, kind, "not_understood", reason="value")
+    if _is_unknown_low(low):
+        return _ok(answer.text, "skip", unknown=True)
+    if _SKIP_RE.search(low) or _DECLINED.search(low):
+        return _ok(answer.text, "skip")
+    return _fail(answer.text, kind, "not_understood")
