@@ -15,7 +15,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: help install system spacy train run console test test-fast lint validate crossval \
-        nlu-heldout readability bench faults fuzz deploy-check analytics audit lock clean
+        nlu-heldout readability bench faults fuzz simulate deploy-check analytics audit \
+        lock clean
 
 include web/Makefile.inc
 
@@ -80,6 +81,9 @@ faults: $(MODEL) ## Replicas and faults (PostgreSQL, Redis, RabbitMQ; about 4 mi
 
 fuzz: $(MODEL) ## Fuzz the REST and socket.io channels with 10,000 bad messages (results/fuzz)
 	$(PY) scripts/fuzz.py --messages 10000 --out results/fuzz
+
+simulate: $(MODEL) ## Simulated patients: every case in every answer style (results/simulate)
+	$(PY) scripts/simulate.py --cases all --out results/simulate
 
 deploy-check: $(STAMP) ## Check deploy/ (compose schema, Helm keys, Dockerfile) and Rasa's stores on the local services
 	$(PY) -m pytest -q tests/test_deploy.py
