@@ -137,3 +137,22 @@ def test_mid_screening_a_no_keeps_everything_and_asks_the_question_again(
     assert "have been deleted" in texts(replies), texts(replies)
     assert _screenings(stack, sender) == []
     assert not [e for e in _transcript(stack, sender) if e["event"] == "user"]
+
+
+def test_in_the_contact_form_a_no_asks_for_the_detail_again(stack: Stack):
+    sender = "e2e-erase-contact"
+    replies = run_screening(stack.say, sender, LIKELY).last
+    assert "share your name and phone number" in texts(replies)
+    stack.say(sender, "Yes, please")
+    replies = stack.say(sender, "Li Wei")
+    assert "phone number" in texts(replies)
+
+    replies = stack.say(sender, "remove everything I told you")
+    assert "cannot be undone" in texts(replies), texts(replies)
+    replies = stack.say(sender, "No, keep them")
+    assert "not deleted anything" in texts(replies), texts(replies)
+    assert "phone number" in texts(replies), texts(replies)
+    replies = stack.say(sender, "138 0013 8000")
+    assert "email" in texts(replies), texts(replies)
+    [screening] = _screenings(stack, sender)
+    assert screening.outcome == "likely_eligible"
