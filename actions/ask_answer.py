@@ -10,6 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions import constants as c
+from actions.answer_first import asks_for
+from actions.ask_slots import counted
+from bot.answer_first import MAX_ASKS
 from bot.conversation import question_message
 
 ACTION_NAME = "action_ask_answer"
@@ -38,14 +41,19 @@ class AskAnswer(Action):
             question = evaluation.next_question
         else:
             return []
-        retry = bool(tracker.get_slot(c.RETRIES))
         message = question_message(
             trial,
             question,
             evaluation,
             respondent=tracker.get_slot(c.RESPONDENT),
             relation=tracker.get_slot(c.RELATION),
-            retry=retry,
+            retry=bool(tracker.get_slot(c.RETRIES)),
+            clarify=bool(tracker.get_slot(c.CLARIFY)),
+            last=asks_for(tracker, question.id) + 1 >= MAX_ASKS,
         )
         common.say(dispatcher, tracker, message.pop("key"), **message)
-        return [SlotSet(c.CURRENT_QUESTION, question.id)]
+        return [
+            SlotSet(c.CURRENT_QUESTION, question.id),
+            SlotSet(c.QUESTION_TOTAL, str(message["total"])),
+            *counted(tracker, question.id),
+        ]

@@ -1,7 +1,9 @@
 """action_ask_<slot>: the forms' fixed questions, from the message catalogue.
 
 Each is a one-line subclass naming its slot; the text (and its quick replies) lives
-in ``bot/messages/en.yml`` under ``ask_<slot>``.
+in ``bot/messages/en.yml`` under ``ask_<slot>``, with shorter ``retry_<slot>`` and
+simpler ``clarify_<slot>`` wordings where the catalogue has them. Each asking is
+counted in the ``asks`` slot, so the form can settle a question on its last asking.
 """
 
 from __future__ import annotations
@@ -10,10 +12,21 @@ from abc import ABC, abstractmethod
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions import constants as c
+from actions.answer_first import asks_for
+from bot.messages import catalogue
+
+
+def counted(tracker: Tracker, key: str) -> List[Dict[str, Any]]:
+    """The events that count one more asking of the question ``key``."""
+    return [
+        SlotSet(c.ASKS, {"key": key, "n": asks_for(tracker, key) + 1}),
+        SlotSet(c.CLARIFY, None),
+    ]
 
 
 class AskSlot(Action, ABC):
@@ -34,9 +47,15 @@ class AskSlot(Action, ABC):
         tracker: Tracker,
         domain: Dict[str, Any],
     ) -> List[Dict[str, Any]]:
-        """Send the question."""
-        common.say(dispatcher, tracker, f"ask_{self.slot}")
-        return []
+        """Send the question (shorter when asked again, simpler after "what?")."""
+        messages = catalogue()
+        key = f"ask_{self.slot}"
+        if tracker.get_slot(c.CLARIFY) and f"clarify_{self.slot}" in messages:
+            key = f"clarify_{self.slot}"
+        elif asks_for(tracker, self.slot) and f"retry_{self.slot}" in messages:
+            key = f"retry_{self.slot}"
+        common.say(dispatcher, tracker, key)
+        return counted(tracker, self.slot)
 
 
 class AskScreeningConsent(AskSlot):
@@ -85,3 +104,10 @@ class AskContactConfirmed(AskSlot):
     """The read-back of the details, to confirm."""
 
     slot = c.CONTACT_CONFIRMED
+
+
+class AskErasureAnswer(AskSlot):
+    """"Delete your answers?": what would be deleted, and that it cannot be undone
+    (asked by erasure_form; see actions/confirm_erasure.py)."""
+
+    slot = c.ERASURE_ANSWER

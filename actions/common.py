@@ -10,7 +10,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import constants as c
-from bot.conversation import evaluate_state
+from bot import parsing
+from bot.conversation import evaluate_state, question_total
 from bot.criteria import Trial, load_trial
 from bot.engine import Evaluation
 from bot.messages import render
@@ -108,6 +109,7 @@ def say(
     values: dict[str, Any] = {
         "site_contact": site_contact(),
         "emergency_number": load_settings().emergency_number,
+        "question_total": question_total(evaluation(tracker)),
     }
     for slot in (
         c.CONTACT_NAME,
@@ -123,3 +125,41 @@ def say(
     if extra:
         message["buttons"] = extra
     dispatcher.utter_message(**message)
+
+
+#: Intents that answer a yes/no question when the words alone do not ("let's do
+#: it"): the model's reading is the fallback, never the first word.
+_YES_INTENTS = frozenset({"affirm", "continue_screening"})
+_NO_INTENTS = frozenset({"deny"})
+#: The model's yes or no counts only when it is sure: nonsense ("blah") must not
+#: decline the screening for the person.
+_SURE = 0.8
+
+
+def yes_or_no(tracker: Tracker, text: str) -> bool | None:
+    """True or False for a definite yes or no; the model's affirm/deny when the
+    words alone do not say; None otherwise."""
+    parsed = parsing.parse_yes_no(text)
+    if parsed.ok and parsed.value in ("yes", "no"):
+        return parsed.value == "yes"
+    if parsed.ok:  # hedged ("I think so") or unsure: not a consent
+        return None
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    if float(intent.get("confidence") or 0.0) < _SURE:
+        return None
+    if intent.get("name") in _YES_INTENTS:
+        return True
+    if intent.get("name") in _NO_INTENTS:
+        return False
+    return None
+
+
+def settle(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    key: str,
+    slots: dict[str, Any],
+) -> dict[str, Any]:
+    """Settle a question on its last asking: say ``key`` kindly, set ``slots``."""
+    say(dispatcher, tracker, key)
+    return {**slots, c.RETRIES: 0.0}

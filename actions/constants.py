@@ -20,6 +20,12 @@ CONTACT_CONFIRMED = "contact_confirmed"
 EMERGENCY_NUMBER = "emergency_number"
 SITE_CONTACT = "site_contact"
 REQUESTED_SLOT = "requested_slot"
+# How many times the pending question was asked in a row: {"key": ..., "n": ...}.
+ASKS = "asks"
+# "What?": the next asking uses simpler words, an example and why it is asked.
+CLARIFY = "clarify"
+# "About N questions" for the FAQ's answer, from the engine.
+QUESTION_TOTAL = "question_total"
 
 # Forms
 SCREENING_FORM = "screening_form"
@@ -37,29 +43,13 @@ VALUE_ENTITY_FACTS = {
 }
 TOPIC_ENTITY = "topic"
 
-# While a screening question is pending, these intents are interruptions handled by
-# the rules (an explanation, the emergency advice...), not answers. Anything else,
-# including "I don't know" and messages the NLU could not classify, is an answer, and
-# a tapped quick reply always is.
-INTERRUPTION_INTENTS = frozenset(
-    {
-        "faq",
-        "explain",
-        "chitchat",
-        "why_ask",
-        "stop",
-        "human_handoff",
-        "bot_challenge",
-        "emergency",
-        "correct",
-        "start_over",
-        "out_of_scope",
-        "greet",
-        "goodbye",
-        "thank",
-        "continue_screening",
-    }
-)
-
 # Text shown for an optional field that was skipped.
 NOT_GIVEN = "not given"
+
+# "Delete my answers" (actions/confirm_erasure.py, actions/erase_data.py): the
+# confirmation is a small form of its own, so no other form takes the reply.
+ERASURE_FORM = "erasure_form"
+# The person's reply to "Delete your answers?" (any text; only a clear yes deletes).
+ERASURE_ANSWER = "erasure_answer"
+# The form to go back to when the person keeps their answers ("none" outside one).
+ERASURE_PENDING = "erasure_pending"

@@ -29,6 +29,8 @@ _CLEARED = [
     c.BEST_TIME,
     c.CONTACT_CONFIRMED,
     c.REQUESTED_SLOT,
+    c.ASKS,
+    c.CLARIFY,
 ]
 
 

@@ -11,20 +11,41 @@ from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import common
 from actions import constants as c
-from bot import vocab
-from bot.conversation import answer_question, is_quick_reply
-from bot.safety import is_emergency
+from actions.answer_first import (
+    ANSWER,
+    CLARIFY,
+    AnswerFirstForm,
+    asks_for,
+    intent_of,
+    is_denial,
+    reply_to_interruption,
+    say_emergency_if_needed,
+    unpack,
+)
+from bot import parsing, vocab
+from bot.answer_first import settles
+from bot.commands import command_intent
+from bot.conversation import (
+    Turn,
+    answer_question,
+    interpret,
+    record_values,
+    split_other_values,
+    values_for_other_facts,
+)
 from bot.service import utcnow
 
 ACTION_NAME = "validate_screening_form"
 
+#: The reading of a message that changes an earlier answer ("sorry, actually I'm 72").
+CORRECTION = "correction"
 
-class ValidateScreeningForm(FormValidationAction):
+
+class ValidateScreeningForm(AnswerFirstForm):
     """Validates the screening form's slots and picks the next question."""
 
     def name(self) -> str:
@@ -46,29 +67,52 @@ class ValidateScreeningForm(FormValidationAction):
                 return [c.SCREENING_CONSENT, c.RESPONDENT]
         return [c.SCREENING_CONSENT, c.RESPONDENT, c.ANSWER]
 
+    # Extraction: the message is tried as the pending answer first.
+
+    def extract_screening_consent(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        """"Shall we start?": any clear yes or no."""
+        return self.read(
+            tracker,
+            c.SCREENING_CONSENT,
+            lambda text: common.yes_or_no(tracker, text) is not None,
+        )
+
+    def extract_respondent(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        """"For yourself, or for someone else?"."""
+        return self.read(
+            tracker, c.RESPONDENT, lambda text: parsing.parse_respondent(text).ok
+        )
+
     def extract_answer(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        """The user's message as the answer to the pending question, if it is one."""
-        if tracker.get_slot(c.REQUESTED_SLOT) != c.ANSWER or not _fresh_user_turn(
-            tracker
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        """The pending screening question, read by its own parser."""
+        question = _pending_question(tracker)
+        if question is None:
+            return {}
+        text = str((tracker.latest_message or {}).get("text") or "")
+        if (
+            tracker.get_slot(c.REQUESTED_SLOT) == c.ANSWER
+            and _corrections(tracker, question.id)
+            and command_intent(text) is None
+            and intent_of(tracker) != "stop"
         ):
-            return {}
-        message = tracker.latest_message or {}
-        text = str(message.get("text") or "")
-        evaluation = common.evaluation(tracker)
-        current = tracker.get_slot(c.CURRENT_QUESTION)
-        if current in evaluation.open_facts:
-            question = common.trial().question(current)
-            if is_quick_reply(common.trial(), question, text):
-                return {c.ANSWER: text}
-        intent = (message.get("intent") or {}).get("name")
-        if intent in c.INTERRUPTION_INTENTS:
-            return {}
-        return {c.ANSWER: text}
+            # A new value for an earlier answer, whatever else the words say: the
+            # correction is applied, and the pending question stays pending.
+            return {c.ANSWER: {"reading": CORRECTION, "text": text}}
+        date = common.screening_date(tracker)
+        return self.read(
+            tracker,
+            c.ANSWER,
+            lambda text: interpret(common.trial(), question, text, date).understood,
+            key=question.id,
+        )
+
+    # Validation.
 
     def validate_screening_consent(
         self,
@@ -78,13 +122,29 @@ class ValidateScreeningForm(FormValidationAction):
         domain: DomainDict,
     ) -> Dict[str, Any]:
         """Yes starts the screening (and fixes its date); no ends it politely."""
-        if value is False:
-            common.say(dispatcher, tracker, "declined")
-            return {c.SCREENING_CONSENT: False, c.OUTCOME: vocab.INCOMPLETE}
+        reading, text = unpack(value)
+        answer = common.yes_or_no(tracker, text) if reading == ANSWER else None
+        if answer is None:
+            return self.miss(
+                dispatcher,
+                tracker,
+                c.SCREENING_CONSENT,
+                reading,
+                fallback=lambda: self._declined(dispatcher, tracker, "limit_consent"),
+            )
+        if answer is False:
+            return self._declined(dispatcher, tracker, "declined")
         return {
             c.SCREENING_CONSENT: True,
             c.SCREENING_DATE: utcnow().date().isoformat(),
+            c.RETRIES: 0.0,
         }
+
+    def _declined(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, key: str
+    ) -> Dict[str, Any]:
+        common.say(dispatcher, tracker, key)
+        return {c.SCREENING_CONSENT: False, c.OUTCOME: vocab.INCOMPLETE}
 
     def validate_respondent(
         self,
@@ -94,10 +154,27 @@ class ValidateScreeningForm(FormValidationAction):
         domain: DomainDict,
     ) -> Dict[str, Any]:
         """Self or caregiver: the questions are worded for them."""
-        if value not in (vocab.RESPONDENT_SELF, vocab.RESPONDENT_CAREGIVER):
-            dispatcher.utter_message(response="utter_please_choose")
-            return {c.RESPONDENT: None}
-        return {c.RESPONDENT: value}
+        reading, text = unpack(value)
+        parsed = parsing.parse_respondent(text) if reading == ANSWER else None
+        if parsed is None or not parsed.ok:
+            # On the last asking: "the patient", which reads right for both.
+            return self.miss(
+                dispatcher,
+                tracker,
+                c.RESPONDENT,
+                reading,
+                fallback=lambda: common.settle(
+                    dispatcher,
+                    tracker,
+                    "limit_respondent",
+                    {c.RESPONDENT: vocab.RESPONDENT_CAREGIVER},
+                ),
+            )
+        slots: Dict[str, Any] = {c.RESPONDENT: parsed.value, c.RETRIES: 0.0}
+        relation = (parsed.detail or {}).get("relation")
+        if relation and not tracker.get_slot(c.RELATION):
+            slots[c.RELATION] = relation
+        return slots
 
     def validate_answer(
         self,
@@ -107,53 +184,132 @@ class ValidateScreeningForm(FormValidationAction):
         domain: DomainDict,
     ) -> Dict[str, Any]:
         """Parse, record and evaluate one answer to the pending question."""
-        state = common.answers(tracker)
-        current = tracker.get_slot(c.CURRENT_QUESTION)
-        evaluation = common.evaluation(tracker, state)
-        if current not in evaluation.open_facts:
-            if evaluation.next_question is None:
-                return {c.ANSWER: None}
-            current = evaluation.next_question.id
+        reading, text = unpack(value)
+        question = _pending_question(tracker)
+        if question is None:
+            return {c.ANSWER: None}
+        final = settles(asks_for(tracker, question.id))
+        if reading == CORRECTION:
+            return self._correct(dispatcher, tracker, question.id, text)
+        if reading == CLARIFY and not final:
+            return {c.ANSWER: None, c.CLARIFY: True}
         turn = answer_question(
             common.trial(),
-            state,
-            current,
-            str(value if value is not None else ""),
+            common.answers(tracker),
+            question.id,
+            text,
             common.screening_date(tracker),
-            retries=int(tracker.get_slot(c.RETRIES) or 0),
+            final=final,
+            taken=reading == ANSWER,
         )
-        if turn.interpretation.urgent or is_emergency(str(value or "")):
-            # Emergency advice first: an urgent answer ("cannot be woken"), or an
-            # emergency the NLU missed (bot.safety is a deterministic backstop).
-            dispatcher.utter_message(response="utter_emergency")
+        say_emergency_if_needed(
+            dispatcher,
+            tracker,
+            text,
+            urgent=turn.interpretation.urgent,
+            denied=is_denial(turn.interpretation.value),
+        )
         if not turn.recorded:
-            # Asked again once, in other words (action_ask_answer reads `retries`).
-            return {c.ANSWER: None, c.RETRIES: float(turn.retries)}
-        if turn.interpretation.error:
-            common.say(dispatcher, tracker, "noted_unknown")
-        reference = common.record(tracker, turn.answers, turn.evaluation)
-        next_question = turn.evaluation.next_question
-        slots: Dict[str, Any] = {
-            c.ANSWERS: turn.answers,
-            c.ANSWER: None,
-            c.RETRIES: 0.0,
-            c.CURRENT_QUESTION: next_question.id if next_question else None,
-        }
-        if reference:
-            slots[c.SCREENING_REF] = reference
-        return slots
+            # Asked again, in other words (action_ask_answer reads `retries`).
+            retries = int(tracker.get_slot(c.RETRIES) or 0) + 1
+            return {c.ANSWER: None, c.RETRIES: float(retries)}
+        if turn.settled_unknown:
+            reply_to_interruption(dispatcher, tracker)
+            common.say(dispatcher, tracker, "limit_answer")
+        elif reading == ANSWER:
+            turn = _with_volunteered(dispatcher, tracker, turn, question.id, text)
+        return _after(tracker, turn, None)
+
+    def _correct(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        pending: str,
+        text: str,
+    ) -> Dict[str, Any]:
+        """Apply the new values for earlier answers; the pending question stays."""
+        corrections = _corrections(tracker, pending)
+        turn = record_values(
+            common.trial(),
+            common.answers(tracker),
+            corrections,
+            text,
+            common.screening_date(tracker),
+        )
+        labels = ", ".join(common.trial().question(f).label for f in corrections)
+        common.say(dispatcher, tracker, "correction_saved", label=labels)
+        return _after(tracker, turn, pending)
 
 
-def _fresh_user_turn(tracker: Tracker) -> bool:
-    """True when the form runs straight after the user's message (not when it comes
-    back after an interruption was answered)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return True
-        if event.get("event") == "action" and event.get("name") not in (
-            c.SCREENING_FORM,
-            "action_listen",
-            None,
-        ):
-            return False
-    return False
+def _other_values(tracker: Tracker, pending: str) -> Dict[str, Any]:
+    return values_for_other_facts(
+        common.trial(),
+        pending,
+        (tracker.latest_message or {}).get("entities") or [],
+        c.VALUE_ENTITY_FACTS,
+    )
+
+
+def _corrections(tracker: Tracker, pending: str) -> Dict[str, Any]:
+    """New values for questions answered earlier, found in the latest message."""
+    corrections, _ = split_other_values(
+        common.answers(tracker), _other_values(tracker, pending)
+    )
+    return corrections
+
+
+def _with_volunteered(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    turn: Turn,
+    pending: str,
+    text: str,
+) -> Turn:
+    """Also record values given for questions still to come ("no, and she is 62"),
+    and say so, so the person can correct them."""
+    _, volunteered = split_other_values(turn.answers, _other_values(tracker, pending))
+    volunteered = {
+        fact: value
+        for fact, value in volunteered.items()
+        if fact in turn.evaluation.open_facts
+    }
+    if not volunteered:
+        return turn
+    labels = ", ".join(common.trial().question(f).label for f in volunteered)
+    common.say(dispatcher, tracker, "noted_volunteered", label=labels)
+    return record_values(
+        common.trial(),
+        turn.answers,
+        volunteered,
+        text,
+        common.screening_date(tracker),
+        volunteered=True,
+    )
+
+
+def _after(tracker: Tracker, turn: Turn, keep: str | None) -> Dict[str, Any]:
+    """The slots after answers were recorded: the next question is the engine's,
+    or ``keep`` while it is still open."""
+    reference = common.record(tracker, turn.answers, turn.evaluation)
+    nxt = turn.evaluation.next_question
+    current = nxt.id if nxt else None
+    if nxt is not None and keep is not None and keep in turn.evaluation.open_facts:
+        current = keep
+    slots: Dict[str, Any] = {
+        c.ANSWERS: turn.answers,
+        c.ANSWER: None,
+        c.RETRIES: 0.0,
+        c.CURRENT_QUESTION: current,
+    }
+    if reference:
+        slots[c.SCREENING_REF] = reference
+    return slots
+
+
+def _pending_question(tracker: Tracker):
+    """The question waiting for an answer (the engine's next one if none is set)."""
+    evaluation = common.evaluation(tracker)
+    current = tracker.get_slot(c.CURRENT_QUESTION)
+    if current in evaluation.open_facts:
+        return common.trial().question(current)
+    return evaluation.next_question

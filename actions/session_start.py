@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions import constants as c
+from bot.conversation import question_total
 from bot.settings import load_settings
 
 ACTION_NAME = "action_session_start"
@@ -39,6 +40,9 @@ class SessionStart(Action):
         events += [
             SlotSet(c.EMERGENCY_NUMBER, settings.emergency_number),
             SlotSet(c.SITE_CONTACT, common.site_contact()),
+            SlotSet(
+                c.QUESTION_TOTAL, str(question_total(common.evaluation(tracker)))
+            ),
         ]
         unfinished = tracker.get_slot(c.ANSWERS) and tracker.get_slot(c.OUTCOME) is None
         if unfinished:

@@ -21,10 +21,6 @@ from bot import parsing
 from bot.criteria import Choice, Question, Trial
 from bot.engine import Answer, Evaluation, evaluate
 
-#: How many times an answer that was not understood is asked again before it is
-#: recorded as unknown (and left to the study team).
-MAX_RETRIES = 1
-
 #: Answers longer than this are cut before parsing and storing; nobody's age or lab
 #: value needs more, and it keeps a 10,000-character message harmless.
 MAX_ANSWER_CHARS = 500
@@ -69,6 +65,9 @@ class Turn:
     changed_outcome: bool = False
     previous_outcome: str | None = None
     messages: list[dict[str, Any]] = field(default_factory=list)
+    #: Recorded as unknown because the question was asked for the last time and the
+    #: reply was not an answer (the study team checks it).
+    settled_unknown: bool = False
 
 
 #: Relations the questions may name ("your father"); the NLU maps synonyms ("dad",
@@ -134,17 +133,38 @@ def question_message(
     respondent: str | None,
     relation: str | None = None,
     retry: bool = False,
+    clarify: bool = False,
+    last: bool = False,
 ) -> dict[str, Any]:
-    """The message that asks ``question``: a catalogue key and its variables."""
+    """The message that asks ``question``: a catalogue key and its variables.
+
+    ``retry``: the last reply was not understood (the question again, with its
+    example). ``clarify``: the person did not understand the question (simpler
+    words: the example and why it is asked). ``last``: the last asking, which says
+    that "I don't know" is fine.
+    """
     name = patient_label(respondent, relation)
+    if clarify:
+        key = "question_clarify"
+    elif retry:
+        key = "question_retry_last" if last else "question_retry"
+    else:
+        key = "question"
     return {
-        "key": "question_retry" if retry else "question",
+        "key": key,
         "number": evaluation.answered + 1,
-        "total": max(evaluation.estimated_total, evaluation.answered + 1),
+        "total": question_total(evaluation),
         "question": question.text_for(respondent, name),
         "example": question.example,
+        "why": question.why,
         "buttons": buttons(trial, question),
     }
+
+
+def question_total(evaluation: Evaluation) -> int:
+    """How many questions the person can expect in all ("question 4 of about N"):
+    the one number every count shown to the person comes from."""
+    return max(evaluation.estimated_total, evaluation.answered + 1)
 
 
 def _window_cutoff(question: Question, screening_date: date) -> date:
@@ -271,29 +291,35 @@ def answer_question(
     text: str,
     screening_date: date,
     *,
-    retries: int = 0,
+    final: bool = False,
+    taken: bool = True,
 ) -> Turn:
-    """Handle one answer to the question for ``fact_id``.
+    """Handle one reply to the question for ``fact_id``.
 
-    An answer that is not understood is asked again once, in other words and with an
-    example; the second time it is recorded as unknown so that nobody is stuck, and
-    the study team verifies it.
+    Args:
+        final: the question was asked for the last time
+            (``bot.answer_first.MAX_ASKS``): a reply that is not an answer is
+            recorded as unknown, so nobody is stuck, and the study team verifies it.
+        taken: False when the reply is not meant as an answer (a question back, a
+            "what?"): it is never parsed into a value.
     """
     answers = dict(answers or {})
     before = evaluate(trial, engine_answers(answers), screening_date)
     question = trial.question(fact_id)
-    interpretation = interpret(trial, question, text, screening_date)
+    if taken:
+        interpretation = interpret(trial, question, text, screening_date)
+    else:
+        interpretation = Interpretation(error="not_an_answer")
     recorded = True
+    settled_unknown = False
     if interpretation.understood:
         item = {
             "value": interpretation.value,
             "text": text[:MAX_ANSWER_CHARS],
             "unknown": interpretation.unknown,
         }
-        retries = 0
-    elif retries < MAX_RETRIES:
+    elif not final:
         recorded = False
-        retries += 1
     else:
         item = {
             "value": None,
@@ -301,18 +327,19 @@ def answer_question(
             "unknown": True,
             "error": interpretation.error,
         }
-        retries = 0
+        settled_unknown = True
     if recorded:
         answers[fact_id] = item
     after = evaluate(trial, engine_answers(answers), screening_date)
     return Turn(
         answers=answers,
-        retries=retries,
+        retries=0 if recorded else 1,
         interpretation=interpretation,
         recorded=recorded,
         evaluation=after,
         changed_outcome=before.outcome != after.outcome,
         previous_outcome=before.outcome,
+        settled_unknown=settled_unknown,
     )
 
 
@@ -398,6 +425,82 @@ def correct_answer(
         answers=state,
         retries=0,
         interpretation=interpretation,
+        recorded=True,
+        evaluation=after,
+        changed_outcome=before.outcome != after.outcome,
+        previous_outcome=before.outcome,
+    )
+
+
+def values_for_other_facts(
+    trial: Trial,
+    pending: str | None,
+    entities: list[Mapping[str, Any]],
+    value_entity_facts: Mapping[str, str],
+) -> dict[str, Any]:
+    """The values a message gives for questions other than the pending one.
+
+    Only the values the rule-based extractor found (an age, a lab value with its
+    name or unit, a grade), one value per fact: two different ages in one message
+    ("72, not 52") give none, since which one is meant is not clear.
+    """
+    found: dict[str, list[Any]] = {}
+    known = {q.id for q in trial.questions}
+    for entity in entities or []:
+        fact = value_entity_facts.get(str(entity.get("entity")))
+        value = entity.get("value")
+        if fact and fact != pending and fact in known and value is not None:
+            found.setdefault(fact, []).append(value)
+    return {
+        fact: values[0]
+        for fact, values in found.items()
+        if len({repr(v) for v in values}) == 1
+    }
+
+
+def split_other_values(
+    answers: Mapping[str, Mapping[str, Any]] | None,
+    values: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(corrections, volunteered)``: values that change an earlier answer ("sorry,
+    actually I'm 72" after "52"), and values for questions not answered yet."""
+    answers = answers or {}
+    corrections = {
+        fact: value
+        for fact, value in values.items()
+        if fact in answers and (answers[fact] or {}).get("value") != value
+    }
+    volunteered = {f: v for f, v in values.items() if f not in answers}
+    return corrections, volunteered
+
+
+def record_values(
+    trial: Trial,
+    answers: Mapping[str, Mapping[str, Any]] | None,
+    values: Mapping[str, Any],
+    text: str,
+    screening_date: date,
+    *,
+    volunteered: bool = False,
+) -> Turn:
+    """Record values found in a message (a correction, or facts volunteered with
+    another answer), each kept with the person's own words."""
+    state = dict(answers or {})
+    before = evaluate(trial, engine_answers(state), screening_date)
+    for fact, value in values.items():
+        item: dict[str, Any] = {
+            "value": value,
+            "text": (text or "")[:MAX_ANSWER_CHARS],
+            "unknown": False,
+        }
+        if volunteered:
+            item["volunteered"] = True
+        state[fact] = item
+    after = evaluate(trial, engine_answers(state), screening_date)
+    return Turn(
+        answers=state,
+        retries=0,
+        interpretation=Interpretation(),
         recorded=True,
         evaluation=after,
         changed_outcome=before.outcome != after.outcome,

@@ -318,7 +318,7 @@ _UNKNOWN_RE = re.compile(
     r"|\b(?:i\s+)?(?:can\s*not|can'?t|couldn'?t|could\s+not)\s+(?:really\s+)?"
     r"(?:remember|recall|say|tell)\b"
     r"|\bno\s+(?:idea|clue|clues|recollection|memory\s+of)\b"
-    r"|\bnot\s+(?:really\s+)?(?:sure|certain|known)\b"
+    r"|\bnot\s+(?:really\s+|too\s+|so\s+)?(?:sure|shure|sur|suer|certain|known)\b"
     r"|\b(?:unsure|uncertain|unknown|dunno|donno|idk|dk|forgot|forgotten)\b"
     r"|\b(?:i\s+)?forget\b"
     r"|\bhave(?:\s+not|n'?t)\s+(?:got\s+)?(?:a\s+clue|any\s+idea)\b"
@@ -682,6 +682,15 @@ _HEDGE_NO = re.compile(
     r"|\bnot\s+that\s+i'm\s+aware|\bnot\s+to\s+my\s+knowledge\b"
     r"|\bnot\s+as\s+far\s+as\s+(?:i|we)\s+know\b|\bunlikely\b|\bi\s+hope\s+not\b"
 )
+#: "Not as far as I know" after a plain no is a no said modestly ("nope, not that I
+#: know of", "no, not really"): a careful reader takes it as no. Alone it stays a
+#: hedge (unsure, leaning no).
+_MODEST_NO = re.compile(
+    r"\bnot\s+really\b|\b(?:i\s+)?(?:do\s*n[o']?t|dont)\s+(?:think|believe)\s+so\b"
+    r"|\bnot\s+that\s+(?:i|we)\s+(?:know|knew|am\s+aware|'m\s+aware|remember|recall)"
+    r"|\bnot\s+that\s+i'm\s+aware|\bnot\s+to\s+my\s+knowledge\b"
+    r"|\bnot\s+as\s+far\s+as\s+(?:i|we)\s+know\b"
+)
 _HEDGE_YES = re.compile(
     r"\b(?:i\s+)?(?:think|believe|guess|suppose|assume)\s+so\b"
     r"|\bi\s+think\s+(?:i|he|she|they|we|it)\b|\bprobably\b|\blikely\b"
@@ -762,6 +771,8 @@ def parse_yes_no(text: str) -> Parsed:
     if _is_unknown_low(low):
         return Parsed(ok=True, value="unsure", unknown=True, text=answer.text)
     if _HEDGE_NO.search(low):
+        if _NO_LEAD.search(low) and not _HEDGE_NO.search(_MODEST_NO.sub(" ", low)):
+            return _ok(answer.text, "no", modest=True)
         return _ok(answer.text, "unsure", hedged=True, leaning="no")
     if _PAST_ONLY.search(low):
         return _ok(answer.text, "unsure", past_only=True)
@@ -1677,7 +1688,8 @@ _LIFE_STAGE_RE = re.compile(
 )
 _NEVER_RE = re.compile(
     r"^(?:no|nope|nah|never|none|nothing|not\s+ever|not\s+at\s+all|n/?a)\b"
-    r"|\bnever\b|\b(?:i|he|she|they|we)\s+(?:have|has|had|did)\s*n[o']?t\b"
+    r"|\bnever\b|\bnev(?:e|a)?r\b|\bneva\b|\bnver\b"
+    r"|\b(?:i|he|she|they|we)\s+(?:have|has|had|did)\s*n[o']?t\b"
     r"|\b(?:i|he|she|they|we)\s+(?:haven't|hasn't|didn't)\b"
 )
 _FUTURE_RE = re.compile(
@@ -1735,6 +1747,9 @@ class _Interval(NamedTuple):
     latest: date | None
 
 
+_AGO_BEFORE = re.compile(r"\bago\s*,?\s*$")
+
+
 def _quiet_before(s: str, start: int) -> bool:
     """Whether the words just before ``start``, in its clause, say "not" or "fine"."""
     before = _CLAUSE_END.split(s[:start])[-1].split()[-_QUIET_WINDOW_WORDS:]
@@ -1745,6 +1760,8 @@ def _quiet(s: str, m: re.Match[str]) -> bool:
     """Whether a "now"/"since" marker is said not to hold (see :data:`_QUIET_CUE`)."""
     if _quiet_before(s, m.start()):
         return True
+    if m.group() == "now" and _AGO_BEFORE.search(s[: m.start()]):
+        return True  # "4 months ago now": now is when it is said, not when it happens
     after = _CLAUSE_END.split(s[m.end() :])[0].split()[:_QUIET_WINDOW_WORDS]
     # After the marker only "since then, nothing" or "now fine": "since 2019 no
     # problems" is a start, then a quiet: still quiet. "since 2019 taking it" is not.

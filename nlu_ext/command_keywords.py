@@ -1,9 +1,9 @@
-"""CommandKeywords: opt-out words always classify as the stop intent.
+"""CommandKeywords: conversation commands classify by word lists, not the model.
 
 Put it after the intent classifiers (DIET, ResponseSelector) and before the
-FallbackClassifier. When the whole message is an opt-out word or phrase
-(``bot.commands``), the intent becomes ``stop`` with confidence 1.0 and heads the
-ranking; otherwise the model's prediction is left alone.
+FallbackClassifier. When the whole message is a command phrase (``bot.commands``:
+stop, start over, "what?"), its intent gets confidence 1.0 and heads the ranking;
+otherwise the model's prediction is left alone.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from bot.commands import command_intent
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
 class CommandKeywords(GraphComponent):
-    """Overrides the intent for whole-message opt-out commands."""
+    """Overrides the intent for whole-message command phrases."""
 
     @classmethod
     def create(
@@ -38,7 +38,7 @@ class CommandKeywords(GraphComponent):
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Set the stop intent on opt-out messages."""
+        """Set the command's intent on command messages."""
         for message in messages:
             intent = command_intent(message.get(TEXT))
             if intent is None:

@@ -55,3 +55,56 @@ def test_component_overrides_the_models_intent_and_keeps_the_ranking():
     assert quit_msg.get(INTENT) == {"name": "stop", "confidence": 1.0}
     assert [r["name"] for r in quit_msg.get(INTENT_RANKING_KEY)] == ["stop", "inform"]
     assert question.get(INTENT) == {"name": "faq", "confidence": 0.9}
+
+
+# "Delete my answers": a deterministic command, in English and simplified Chinese.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "delete my answers",
+        "Delete my answers!",
+        "please erase my data",
+        "Please delete my data.",
+        "remove everything I told you",
+        "forget me",
+        "Forget everything I told you",
+        "I want my data deleted",
+        "wipe my data please",
+        "delete my answers, I changed my mind",
+        "删除我的回答",
+        "请删除我的数据。",
+        "清除我的信息",
+        "忘掉我",
+    ],
+)
+def test_delete_requests_are_the_delete_data_command(text):
+    from bot.commands import DELETE_DATA_INTENT
+
+    assert command_intent(text) == DELETE_DATA_INTENT == "delete_data"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a single word could be an answer; a question about deletion is the FAQ's
+        "delete",
+        "can you delete my information",
+        "do you keep my data",
+        "Yes, delete",
+        "my answers were wrong",
+        "I forgot my lab results",
+    ],
+)
+def test_near_misses_are_not_a_delete_request(text):
+    assert command_intent(text) != "delete_data"
+
+
+def test_delete_phrases_do_not_clash_with_the_other_commands():
+    from bot.commands import _PHRASES, DELETE_DATA_PHRASES
+
+    others = set().union(
+        *(phrases for phrases, _ in _PHRASES if phrases is not DELETE_DATA_PHRASES)
+    )
+    assert not DELETE_DATA_PHRASES & others

@@ -107,9 +107,22 @@ def test_yes_no_not_sure_with_politeness(text: str) -> None:
     assert parsed.ok and parsed.value == "unsure" and parsed.unknown, parsed
 
 
-def test_yes_no_hedged_no_is_an_answer_but_not_a_definite_no() -> None:
-    # "nah, not as far as I know": an answer (so it is taken), kept as a hedge.
-    parsed = parse_yes_no("nah, not as far as I know")
+@pytest.mark.parametrize(
+    "text",
+    ["nah, not as far as I know", "nope not that i know of", "no, not really",
+     "No, I don't think so"],
+)
+def test_a_plain_no_said_modestly_is_a_no(text: str) -> None:
+    # The person said no; "as far as I know" is modesty, not doubt.
+    parsed = parse_yes_no(text)
+    assert parsed.ok and parsed.value == "no" and parsed.detail == {"modest": True}
+
+
+@pytest.mark.parametrize(
+    "text", ["not as far as I know", "not that I know of", "I don't think so"]
+)
+def test_a_hedge_without_a_no_is_an_answer_but_not_a_definite_no(text: str) -> None:
+    parsed = parse_yes_no(text)
     assert parsed.ok and parsed.value == "unsure"
     assert parsed.detail == {"hedged": True, "leaning": "no"}
 
