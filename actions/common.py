@@ -127,31 +127,19 @@ def say(
     dispatcher.utter_message(**message)
 
 
-#: Intents that answer a yes/no question when the words alone do not ("let's do
-#: it"): the model's reading is the fallback, never the first word.
-_YES_INTENTS = frozenset({"affirm", "continue_screening"})
-_NO_INTENTS = frozenset({"deny"})
-#: The model's yes or no counts only when it is sure: nonsense ("blah") must not
-#: decline the screening for the person.
-_SURE = 0.8
-
-
 def yes_or_no(tracker: Tracker, text: str) -> bool | None:
-    """True or False for a definite yes or no; the model's affirm/deny when the
-    words alone do not say; None otherwise."""
-    parsed = parsing.parse_yes_no(text)
+    """True or False for a definite yes or no to an offer ("Shall we start?", "May
+    we pass your details on?"), None otherwise.
+
+    The words decide (``parse_yes_no(consent=True)``: "ok", "let's do it", "I'd
+    rather not" count), not the model: every answer is one intent (``answer``), so
+    the intent cannot tell a yes from a no. ``tracker`` is kept for the callers.
+    """
+    del tracker
+    parsed = parsing.parse_yes_no(text, consent=True)
     if parsed.ok and parsed.value in ("yes", "no"):
         return parsed.value == "yes"
-    if parsed.ok:  # hedged ("I think so") or unsure: not a consent
-        return None
-    intent = (tracker.latest_message or {}).get("intent") or {}
-    if float(intent.get("confidence") or 0.0) < _SURE:
-        return None
-    if intent.get("name") in _YES_INTENTS:
-        return True
-    if intent.get("name") in _NO_INTENTS:
-        return False
-    return None
+    return None  # hedged ("I think so"), unsure or not understood: not a consent
 
 
 def settle(

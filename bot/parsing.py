@@ -720,9 +720,40 @@ _POS_CUE = re.compile(
 _ZH_YES = {"是", "是的", "对", "有", "嗯", "好"}
 _ZH_NO = {"不", "不是", "没有", "没", "否", "无"}
 
+# Agreeing to go ahead ("Shall we start?", "May we pass your details on?", "Is this
+# right?"): phrasings that are a clear yes or no to an offer, but no answer to a
+# question about health ("ok" or "fine" to "Any kidney problems?" may well mean
+# "no problem"). Used only with ``parse_yes_no(text, consent=True)``; the whole
+# message must be made of these phrases ("ok, let's do it", "alright then").
+_AGREE_PHRASE = (
+    r"ok(?:ay|ey)?|k|kk|alright|all\s+right|fine|good|great|cool|perfect|sounds\s+"
+    r"(?:good|great|fine|ok(?:ay)?|like\s+a\s+plan)|go\s+ahead|go\s+for\s+it"
+    r"|let'?s\s+(?:do\s+(?:it|this|that)|go|start|begin|get\s+started|get\s+going)"
+    r"|let'?s|i'?m\s+ready|ready(?:\s+when\s+you\s+are)?|i'?m\s+in|count\s+me\s+in"
+    r"|(?:that'?s|that\s+is|it'?s)\s+(?:fine|ok(?:ay)?|good|alright|all\s+right)"
+    r"|fine\s+(?:by|with)\s+me|works\s+for\s+me|please\s+do|do\s+it|why\s+not"
+    r"|(?:you\s+)?can\s+go\s+ahead|i\s+agree|agreed|happy\s+to"
+    r"|(?:i'?m\s+)?ok(?:ay)?\s+with\s+(?:it|that)"
+    r"|go\s+on|carry\s+on|continue|proceed|keep\s+going"
+)
+_AGREE_YES = re.compile(
+    r"^(?:(?:um+|uh+|er+m?|hm+|well|oh|ah|so)[\s,.!]+)*"
+    rf"(?:{_AGREE_PHRASE})\b[\s,.!]*"
+    rf"(?:(?:{_AGREE_PHRASE}|then|please|thanks|thank\s+you)\b[\s,.!]*)*$"
+)
+#: Declining an offer: "I'd rather not" (but "I'd rather not say" stays a decline to
+#: answer: see _DECLINED), "not interested", "maybe later".
+_AGREE_NO = re.compile(
+    r"^(?:(?:no\s*,?\s*)?(?:(?:i'?d|i\s+would)\s+)?(?:rather|prefer)\s+not(?:\s+to)?"
+    r"|(?:i'?m\s+|i\s+am\s+)?not\s+interested|maybe\s+(?:later|another\s+time)"
+    r"|not\s+(?:right\s+)?now|not\s+today|no\s+thank\s+you|no\s+thanks|no\s+ta"
+    r"|not\s+for\s+me|(?:i'?ll|i\s+will)\s+pass|pass)"
+    r"(?:[\s,.!]+(?:thanks|thank\s+you|really|sorry|for\s+now))*[\s,.!]*$"
+)
+
 
 @_never_raises("yes_no")
-def parse_yes_no(text: str) -> Parsed:
+def parse_yes_no(text: str, *, consent: bool = False) -> Parsed:
     """A yes / no / unsure answer.
 
     Decisions on ambiguous answers:
@@ -743,9 +774,16 @@ def parse_yes_no(text: str) -> Parsed:
     * Otherwise the first word decides ("yes, hepatitis B for years" -> yes,
       "no never" -> no); failing that any negation means no ("I have never had it"),
       and an affirmative verb means yes ("I had it in 2019").
+    * With ``consent=True`` (an offer: "Shall we start?", "May we share your
+      details?"), agreeing phrasings are a yes ("ok", "let's do it", "go ahead",
+      "sounds good", "fine") and declining ones a no ("I'd rather not", "not now",
+      "no thank you"). Without it, "ok" or "fine" alone are not understood: to a
+      question about health they may mean "no problem". "I'd rather not say" is a
+      decline to answer (unsure) either way.
 
     Args:
         text: The answer as given.
+        consent: The question is an offer to agree to, not a question of fact.
 
     Returns:
         ``value`` in {"yes", "no", "unsure"}, or ``not_understood``.
@@ -757,6 +795,10 @@ def parse_yes_no(text: str) -> Parsed:
     if not_answer is not None:
         return not_answer
     low = _FILLER.sub("", answer.low).strip() or answer.low
+    if consent and _AGREE_NO.match(low):
+        return _ok(answer.text, "no")
+    if consent and _AGREE_YES.match(answer.low):
+        return _ok(answer.text, "yes")
     if _DECLINED.search(low) and not _YES_LEAD.search(low):
         # Not wanting to say is no "no": the study team asks in private.
         return Parsed(

@@ -687,6 +687,101 @@ def test_respondent_not_an_answer(text: str) -> None:
 
 
 # --------------------------------------------------------------------------- #
+# Agreeing to an offer: parse_yes_no(consent=True)
+# --------------------------------------------------------------------------- #
+# "Shall we start?", "May we pass your details to the study team?", "Is this right?"
+# With one `answer` intent the model no longer says yes or no, so the words must.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "let's do it",
+        "Go ahead.",
+        "ok",
+        "OKAY!",
+        "alright then",
+        "all right, go ahead",
+        "sounds good",
+        "fine",
+        "go for it",
+        "ok, let's get started",
+        "that's fine, carry on",
+        "fine by me",
+        "I'm ready",
+        "um ok then",
+        "count me in",
+        "please do",
+        "continue please",
+        "perfect, let's go",
+    ],
+)
+def test_consent_agreeing_phrasings_are_yes(text: str) -> None:
+    parsed = parse_yes_no(text, consent=True)
+    assert parsed.ok and parsed.value == "yes", parsed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no thank you",
+        "not now",
+        "I'd rather not",
+        "rather not, sorry",
+        "no, I'd prefer not to",
+        "not interested, thanks",
+        "maybe later",
+        "not today thanks",
+        "I'll pass",
+    ],
+)
+def test_consent_declining_phrasings_are_no(text: str) -> None:
+    parsed = parse_yes_no(text, consent=True)
+    assert parsed.ok and parsed.value == "no", parsed
+
+
+@pytest.mark.parametrize("text", ["I'd rather not say", "I would prefer not to answer"])
+def test_consent_declining_to_say_stays_a_decline(text: str) -> None:
+    parsed = parse_yes_no(text, consent=True)
+    assert parsed.ok and parsed.value == "unsure" and parsed.unknown
+    assert parsed.detail == {"declined": True}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ok but what is the study about?",
+        "fine, why do you need this?",
+        "thanks",
+        "then",
+        "I'm fine",
+        "fine, whatever, I don't care",
+        "go ahead and tell me the risks first",
+    ],
+)
+def test_consent_non_agreements_are_not_a_yes(text: str) -> None:
+    parsed = parse_yes_no(text, consent=True)
+    assert not (parsed.ok and parsed.value == "yes"), parsed
+
+
+@pytest.mark.parametrize("text", ["ok", "fine", "alright", "sounds good", "go ahead"])
+def test_agreeing_words_are_no_answer_to_a_health_question(text: str) -> None:
+    """Without consent=True ("Any kidney problems?") "fine" may mean "no problem"."""
+    assert not parse_yes_no(text).ok
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("let's do it", True), ("no thank you", False), ("I'd rather not", False),
+     ("sounds good", True), ("I think so", None), ("blah", None)],
+)
+def test_yes_or_no_reads_the_words_not_the_intent(text: str, expected: Any) -> None:
+    from actions.common import yes_or_no
+
+    assert yes_or_no(None, text) is expected  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- #
 # Never raises
 # --------------------------------------------------------------------------- #
 
