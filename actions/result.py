@@ -52,7 +52,15 @@ class ScreeningResult(Action):
         tracker: Tracker,
         domain: Dict[str, Any],
     ) -> List[Dict[str, Any]]:
-        """Announce the result (nothing when consent was declined)."""
+        """Announce the result (nothing when consent was declined).
+
+        A person who declined is asked again when they come back ("If you change
+        your mind, just say hello"): the declined consent is not kept.
+        """
         if not tracker.get_slot(c.SCREENING_CONSENT):
-            return [SlotSet(c.OUTCOME, vocab.INCOMPLETE)]
+            return [
+                SlotSet(c.OUTCOME, vocab.INCOMPLETE),
+                SlotSet(c.SCREENING_CONSENT, None),
+                SlotSet(c.ASKS, None),
+            ]
         return announce(dispatcher, tracker, common.evaluation(tracker))

@@ -138,6 +138,7 @@ class ValidateScreeningForm(AnswerFirstForm):
             c.SCREENING_CONSENT: True,
             c.SCREENING_DATE: utcnow().date().isoformat(),
             c.RETRIES: 0.0,
+            c.OUTCOME: None,  # a person who declined before and came back
         }
 
     def _declined(

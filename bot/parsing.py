@@ -691,6 +691,7 @@ _MODEST_NO = re.compile(
     r"|\bnot\s+that\s+i'm\s+aware|\bnot\s+to\s+my\s+knowledge\b"
     r"|\bnot\s+as\s+far\s+as\s+(?:i|we)\s+know\b"
 )
+_PLAIN_NO = re.compile(r"^(?:no|nope|nah|naw)\b|[,.;]\s*(?:no|nope|nah)\W*$|\bno$")
 _HEDGE_YES = re.compile(
     r"\b(?:i\s+)?(?:think|believe|guess|suppose|assume)\s+so\b"
     r"|\bi\s+think\s+(?:i|he|she|they|we|it)\b|\bprobably\b|\blikely\b"
@@ -813,7 +814,7 @@ def parse_yes_no(text: str, *, consent: bool = False) -> Parsed:
     if _is_unknown_low(low):
         return Parsed(ok=True, value="unsure", unknown=True, text=answer.text)
     if _HEDGE_NO.search(low):
-        if _NO_LEAD.search(low) and not _HEDGE_NO.search(_MODEST_NO.sub(" ", low)):
+        if _PLAIN_NO.search(low) and not _HEDGE_NO.search(_MODEST_NO.sub(" ", low)):
             return _ok(answer.text, "no", modest=True)
         return _ok(answer.text, "unsure", hedged=True, leaning="no")
     if _PAST_ONLY.search(low):
@@ -1500,7 +1501,9 @@ _HE_PHRASES: list[tuple[int, re.Pattern[str]]] = [
         r"\bsomnolen\w*|\bstupor\w*|\b(?:very|really|extremely|so)\s+sleepy\b"
         r"|\b(?:can|could)\s+(?:be\s+)?(?:woken|wake|waken|awakened|roused)"
         r"|\brousable\b|\barousable\b|\bhard\s+to\s+(?:wake|rouse)\b"
-        rf"|{_NOT}\s+know\s+where\b|\b(?:disoriented|confused|mixed\s+up|lost)\s+"
+        rf"|{_NOT}\s+know\s+where\b|\b(?:confused|muddled|mixed\s+up)\s+(?:about\s+)?"
+        r"where\s+(?:she|he|they|i|we)\s+(?:is|are|am)\b"
+        r"|\b(?:disoriented|confused|mixed\s+up|lost)\s+"
         r"(?:to|in|about|as\s+to)\s+(?:the\s+)?(?:place|where)"
         rf"|{_NOT}\s+recogni[sz]e\b|\bbizarre\b|\bincoherent\b"
         # "thinks he's at home" (in hospital): disoriented to place.
@@ -1520,7 +1523,8 @@ _HE_PHRASES: list[tuple[int, re.Pattern[str]]] = [
         r"|\bflapping\b|\basterixis\b"
         r"|\b(?:mix\w*|muddl\w*)\s+up\s+(?:the\s+)?(?:days?|dates?|months?|years?)\b"
         r"|\b(?:days?|dates?)\s+(?:all\s+)?(?:mixed|muddled)\s+up\b"
-        r"|\b(?:muddled|mixed\s+up)\s+about\s+(?:the\s+)?(?:time|days?|dates?)\b"
+        r"|\b(?:muddled|mixed\s+up|confused|muddles?|mixes)\s+(?:up\s+)?(?:about|over|on)?\s*"
+        r"(?:the\s+|what\s+|which\s+)?(?:time|days?|dates?|months?|year)\b"
         r"|\blos\w*\s+track\s+of\s+(?:time|the\s+(?:days?|date)|what\s+day)"
         r"|\b(?:keeps?|kept)\s+(?:falling\s+asleep|nodding\s+off|dozing\s+off)"
         r"|\bfalls?\s+asleep\s+(?:mid[-\s]?sentence|while\s+talking|in\s+the\s+middle)"

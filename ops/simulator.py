@@ -198,6 +198,8 @@ def _fixed_markers() -> dict[str, tuple[str, ...]]:
         "welcome_back": (first("welcome_back"),),
         "which": (sentence("correction_which"),),
         "anything_else": (first("anything_else"),),
+        # The consent question settled after three unclear replies: "say hello".
+        "say_hello": (first("limit_consent"),),
     }
 
 
@@ -671,6 +673,9 @@ class Player:
             return True
         if ask in QUESTION:
             return self._answer_fact(ask)
+        if ask == "say_hello":
+            self.send("hello", "fixed")
+            return True
         if ask == "anything_else":
             self.anything_else += 1
             if self.anything_else > 1:

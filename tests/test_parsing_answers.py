@@ -792,3 +792,46 @@ def test_new_entry_points_never_raise(text: str) -> None:
     assert isinstance(looks_like_question(text), bool)
     for parser in (parse_skip, parse_respondent, parse_yes_no, time_ago):
         assert isinstance(parser(text), Parsed)
+
+
+@pytest.mark.parametrize(
+    ("text", "grade"),
+    [
+        ("she gets muddled about what day it is", 2),
+        ("he's confused over the date", 2),
+        ("mum is confused about where she is", 3),
+    ],
+)
+def test_he_grade_time_and_place_in_everyday_words(text: str, grade: int) -> None:
+    parsed = parse_he_grade(text)
+    assert parsed.ok and parsed.value == grade, parsed
+
+
+@pytest.mark.parametrize("text", ["dont think so no", "not really, no"])
+def test_a_hedge_ending_in_a_plain_no_is_a_no(text: str) -> None:
+    parsed = parse_yes_no(text)
+    assert parsed.ok and parsed.value == "no", parsed
+
+
+@pytest.mark.parametrize(
+    ("text", "latest_before"),
+    [("That was 4 months ago now", "2026-09-01"), ("two years ago now", "2025-07-01")],
+)
+def test_ago_now_is_when_it_is_said_not_ongoing(text: str, latest_before: str) -> None:
+    from datetime import date
+
+    parsed = parse_time_ago(text, date(2026, 12, 7))
+    assert parsed.ok and parsed.value.latest < date.fromisoformat(latest_before)
+
+
+@pytest.mark.parametrize("text", ["nevr", "nver", "neva"])
+def test_never_misspelt(text: str) -> None:
+    from datetime import date
+
+    parsed = parse_time_ago(text, date(2026, 12, 7))
+    assert parsed.ok and parsed.value.never
+
+
+def test_not_sure_misspelt_is_unsure() -> None:
+    parsed = parse_yes_no("hmm not shure")
+    assert parsed.ok and parsed.value == "unsure" and parsed.unknown
