@@ -20,6 +20,7 @@ from actions.answer_first import (
     CLARIFY,
     AnswerFirstForm,
     asks_for,
+    fresh_user_turn,
     intent_of,
     is_denial,
     reply_to_interruption,
@@ -97,12 +98,16 @@ class ValidateScreeningForm(AnswerFirstForm):
         text = str((tracker.latest_message or {}).get("text") or "")
         if (
             tracker.get_slot(c.REQUESTED_SLOT) == c.ANSWER
+            and fresh_user_turn(tracker)
             and _corrections(tracker, question.id)
             and command_intent(text) is None
             and intent_of(tracker) != "stop"
+            and not parsing.looks_like_question(text)
         ):
             # A new value for an earlier answer, whatever else the words say: the
-            # correction is applied, and the pending question stays pending.
+            # correction is applied, and the pending question stays pending. (A
+            # question that names a value, "can a 72 year old join?", is no
+            # correction.)
             return {c.ANSWER: {"reading": CORRECTION, "text": text}}
         date = common.screening_date(tracker)
         return self.read(

@@ -354,3 +354,18 @@ def test_a_volunteered_age_is_recorded_and_said(
     assert slots["answers"]["pta"]["volunteered"] is True
     assert any("also noted" in t for t in texts(dispatcher))
     assert slots["current_question"] not in ("has_lab_results", "inr", "pta")
+
+
+def test_a_question_that_names_a_value_is_no_correction(
+    dispatcher, make_tracker, domain
+):
+    earlier = {"age": {"value": 52, "text": "52", "unknown": False}}
+    tracker = make_tracker(
+        screening(current_question="liver_transplant", answers=earlier),
+        text="can a 72 year old join the study?",
+        intent="faq",
+        entities=AGE_72,
+        active_loop="screening_form",
+    )
+    events = asyncio.run(ValidateScreeningForm().run(dispatcher, tracker, domain))
+    assert "answers" not in slot_events(events)  # rejected: the FAQ rule answers it
