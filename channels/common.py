@@ -51,6 +51,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.erasure import ERASED_MARK
 from channels.limits import LimitedChannel, client_address, cut
 
 logger = logging.getLogger(__name__)
@@ -612,7 +613,15 @@ class MessagingOutput(OutputChannel):
     async def send_custom_json(
         self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any
     ) -> None:
-        """Not used by the assistant; dropped with a warning."""
+        """Custom payloads are for the web widget; never sent to a messaging app.
+
+        The erasure's mark (``{"erased": true}`` on the confirmation, which is sent
+        as its text) is dropped quietly: there is nothing stored on the person's
+        device for us to clear. Any other payload is dropped with a warning.
+        """
+        if isinstance(json_message, dict) and json_message.get(ERASED_MARK) is True:
+            logger.debug("%s: the erasure mark (for the widget) dropped", self.channel)
+            return
         logger.warning("%s: custom payloads are not supported", self.channel)
 
     async def send_elements(self, recipient_id: str, elements: Any, **kwargs: Any):

@@ -16,6 +16,13 @@ gets the catalogue's ``too_fast`` message as a ``bot_uttered`` event), messages 
 to ``MAX_MESSAGE_CHARS``, and the ``no_reply`` message when a turn produced no
 reply at all (say the action server is down). The client's address is the
 connection's (``X-Forwarded-For`` only behind ``TRUSTED_PROXY_COUNT`` proxies).
+Custom payloads (``json_message`` in an action, ``custom`` in Rasa) reach the browser
+as one ``bot_uttered`` event holding the payload: the erasure's confirmation is
+followed by ``{"erased": true}``, on which the widget forgets its stored copy of
+the conversation (``actions/erase_data.py``). Rasa's own output would pass the
+payload's keys to ``AsyncServer.emit`` as arguments, which raises for any key but
+``data``, ``room``, ...: the turn would fail after its text was sent, and the
+tracker, with the erasure's mark, would not be saved.
 Everything else, including the channel's name ``socketio``, is Rasa's.
 
 Credentials (``credentials.yml``)::
@@ -58,7 +65,8 @@ def session_id_of(data: Any) -> str:
 
 
 class CountingOutput(SocketIOOutput):
-    """Rasa's socket.io output, counting the messages of one turn."""
+    """Rasa's socket.io output, counting the messages of one turn, with custom
+    payloads sent as the event's data."""
 
     def __init__(self, sio: Any, bot_message_evt: str) -> None:
         """Wrap ``sio``; nothing sent yet."""
@@ -68,6 +76,24 @@ class CountingOutput(SocketIOOutput):
     async def _send_message(self, socket_id: str, response: Any) -> None:
         self.sent += 1
         await super()._send_message(socket_id, response)
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any
+    ) -> None:
+        """One ``bot_uttered`` event whose data is the payload, to the session's
+        room. Not counted as a reply (it shows nothing); a failure is logged and
+        does not fail the turn."""
+        if not isinstance(json_message, dict):
+            logger.warning("socketio: a custom payload that is not an object; dropped")
+            return
+        try:
+            await self.sio.emit(
+                self.bot_message_evt, dict(json_message), room=recipient_id
+            )
+        except Exception as error:  # noqa: BLE001 - the text was sent; carry on
+            logger.error(
+                "socketio: could not send a custom payload (%s)", type(error).__name__
+            )
 
 
 class SocketIOInput(LimitedChannel, RasaSocketIOInput):
@@ -86,6 +112,12 @@ class SocketIOInput(LimitedChannel, RasaSocketIOInput):
             environ.get("HTTP_X_FORWARDED_FOR"),
             self.limiter.settings.trusted_proxies,
         )
+
+    def get_output_channel(self) -> CountingOutput | None:
+        """For messages sent outside a turn: the same output as in a turn."""
+        if self.sio is None:
+            return super().get_output_channel()  # type: ignore[return-value]
+        return CountingOutput(self.sio, self.bot_message_evt)
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]

@@ -405,3 +405,169 @@ def test_the_widget_server_serves_its_files_and_nothing_else(widget_server):
     if status == 503:
         pytest.skip("web/node_modules not installed: run `npm ci` in web/")
     assert status == 200 and "io" in script
+
+
+# --------------------------------------------------------------------------- #
+# The erasure's mark: for the widget, never text in a messaging app
+# --------------------------------------------------------------------------- #
+
+#: The erasure's confirmation as Rasa hands it to an output channel: its text and
+#: the custom payload of actions/erase_data.py.
+CONFIRMATION = "Your answers and this conversation have been deleted."
+
+
+def _confirmation() -> dict:
+    from actions.erase_data import ERASED_PAYLOAD
+
+    assert ERASED_PAYLOAD == {"erased": True}
+    return {"text": CONFIRMATION, "custom": dict(ERASED_PAYLOAD)}
+
+
+class _RecordingServer:
+    """A python-socketio server's ``emit``, recorded (the signature is the real
+    AsyncServer's)."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.emitted: list[tuple] = []
+        self.fail = fail
+
+    async def emit(self, event, data=None, to=None, room=None, skip_sid=None,
+                   namespace=None, callback=None, ignore_queue=False):
+        if self.fail and isinstance(data, dict) and "text" not in data:
+            raise ConnectionError("gone")
+        self.emitted.append((event, data, room))
+
+
+def test_the_widget_gets_the_confirmation_then_the_erasure_mark():
+    import asyncio
+
+    from rasa.core.channels.socketio import SocketIOOutput
+
+    from channels.socketio import CountingOutput
+
+    server = _RecordingServer()
+    output = CountingOutput(server, "bot_uttered")
+    asyncio.run(output.send_response("a" * 32, _confirmation()))
+
+    assert server.emitted == [
+        ("bot_uttered", {"text": CONFIRMATION}, "a" * 32),
+        ("bot_uttered", {"erased": True}, "a" * 32),
+    ]
+    assert output.sent == 1  # the mark is not a reply: no_reply logic unchanged
+
+    # Rasa's own output passes the payload's keys to emit() as arguments: the turn
+    # would fail after the text, and the erased tracker would not be saved.
+    with pytest.raises(TypeError):
+        asyncio.run(
+            SocketIOOutput(_RecordingServer(), "bot_uttered").send_response(
+                "a" * 32, _confirmation()
+            )
+        )
+
+
+def test_a_custom_payload_that_cannot_be_sent_does_not_fail_the_turn(caplog):
+    import asyncio
+
+    from channels.socketio import CountingOutput
+
+    server = _RecordingServer(fail=True)
+    output = CountingOutput(server, "bot_uttered")
+    with caplog.at_level(logging.ERROR, logger="channels.socketio"):
+        asyncio.run(output.send_response("b" * 32, _confirmation()))
+    assert server.emitted == [("bot_uttered", {"text": CONFIRMATION}, "b" * 32)]
+    assert "could not send a custom payload (ConnectionError)" in caplog.text
+
+
+def test_the_widget_channel_sends_messages_outside_a_turn_the_same_way():
+    from channels.socketio import CountingOutput
+
+    channel = SocketIOInput.from_credentials(
+        {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered"}
+    )
+    channel.sio = _RecordingServer()
+    assert isinstance(channel.get_output_channel(), CountingOutput)
+
+
+def test_the_rest_channel_passes_the_mark_on_after_the_text():
+    import asyncio
+
+    from rasa.core.channels.channel import CollectingOutputChannel
+
+    from ops.screening import texts
+
+    output = CollectingOutputChannel()
+    asyncio.run(output.send_response("chat-1", _confirmation()))
+
+    assert output.messages == [
+        {"recipient_id": "chat-1", "text": CONFIRMATION},
+        {"recipient_id": "chat-1", "custom": {"erased": True}},
+    ]
+    assert texts(output.messages) == CONFIRMATION + "\n"
+
+
+def _messaging_outputs(monkeypatch) -> list:
+    """Each messaging app's output, its API calls recorded instead of made."""
+    import channels.facebook
+    import channels.telegram
+    import channels.twilio
+
+    calls: list = []
+
+    async def post(channel, what, url, **kwargs):
+        calls.append((channel, what, kwargs))
+        return {}
+
+    for module in (channels.telegram, channels.twilio, channels.facebook):
+        monkeypatch.setattr(module, "post", post)
+    twilio_config = {
+        "api_url": "https://api.example",
+        "account_sid": "AC" + "0" * 32,
+        "auth_token": "token",
+    }
+    outputs = []
+    for make in (
+        lambda r: channels.telegram.TelegramOutput(r, "https://api.example/botT"),
+        lambda r: channels.twilio.TwilioOutput(
+            r, channel="sms", config=twilio_config, sender="+15005550006"
+        ),
+        lambda r: channels.twilio.TwilioOutput(
+            r, channel="whatsapp", config=twilio_config, sender="whatsapp:+1415"
+        ),
+        lambda r: channels.facebook.MessengerOutput(
+            r,
+            {
+                "graph_url": "https://graph.example/v18.0",
+                "page_access_token": "page-token",
+                "app_secret": "secret",
+            },
+        ),
+    ):
+        routes = Routes(channel="test", shared=None)
+        routes.recipients.put("key", "real-id")
+        outputs.append(make(routes))
+    return [(output, calls) for output in outputs]
+
+
+def test_messaging_apps_send_the_confirmation_and_drop_the_mark_quietly(
+    monkeypatch, caplog
+):
+    import asyncio
+
+    for output, calls in _messaging_outputs(monkeypatch):
+        calls.clear()
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="channels"):
+            asyncio.run(output.send_response("key", _confirmation()))
+
+        [(_, what, sent)] = calls  # one API call: the confirmation's text
+        assert what in ("sendMessage", "send message"), output.channel
+        assert CONFIRMATION in repr(sent), output.channel
+        assert "erased" not in repr(sent), output.channel
+        assert output.sent == 1
+        assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+        # Another custom payload is not sent either, with a warning.
+        calls.clear()
+        asyncio.run(output.send_custom_json("key", {"attachment": "x"}))
+        assert calls == []
+        assert "custom payloads are not supported" in caplog.text
