@@ -7,6 +7,13 @@ session marked as erased (``bot.erasure.ERASED_MARK``), and the tracker store
 deletes everything stored before it when it saves this turn
 (``stores/tracker_store.py``). Anything but a clear yes keeps everything, and the
 interrupted form asks its question again.
+
+The confirmation carries a machine-readable marker, :data:`ERASED_PAYLOAD` (Rasa's
+``custom`` payload): the web widget then forgets its own copy of the conversation
+(the messages and session id it keeps in the browser). The REST channel passes it on
+as ``{"custom": {"erased": true}}``; the messaging apps' connectors drop it
+(``channels.common.MessagingOutput.send_custom_json``), so it never reaches a person
+as text.
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ ACTION_NAME = "action_erase_data"
 logger = logging.getLogger(__name__)
 
 _FORMS = (c.SCREENING_FORM, c.CONTACT_FORM)
+
+#: The ``custom`` payload of the erasure's confirmation: "forget this conversation".
+ERASED_PAYLOAD: Dict[str, Any] = {ERASED_MARK: True}
 
 
 class EraseData(Action):
@@ -56,6 +66,8 @@ class EraseData(Action):
                 common.say(dispatcher, tracker, "erasure_failed")
                 return _resume(tracker)
             common.say(dispatcher, tracker, "erasure_done")
+            # The same message, marked, so that the widget forgets its copy too.
+            dispatcher.messages[-1]["custom"] = dict(ERASED_PAYLOAD)
             return [
                 ActiveLoop(None),
                 AllSlotsReset(),

@@ -306,6 +306,7 @@ def test_anything_but_a_clear_yes_keeps_everything_and_resumes_the_form(
     assert events[-1] == ActiveLoop("contact_form")
     assert SlotSet("erasure_pending", None) in events
     assert "not deleted anything" in dispatcher.messages[0]["text"]
+    assert not [m for m in dispatcher.messages if m.get("custom")]
 
     outside = make_tracker({"erasure_answer": "no", "erasure_pending": "none"})
     events = _run(EraseData(), dispatcher, outside, domain)
@@ -335,9 +336,12 @@ def test_a_clear_yes_erases_and_starts_a_clean_marked_session(
     assert events[:2] == [ActiveLoop(None), AllSlotsReset()]
     assert events[2] == {"event": "session_started", "metadata": {ERASED_MARK: True}}
     assert events[3] == FollowupAction("action_session_start")
-    assert dispatcher.messages[0]["text"].startswith(
+    [confirmation] = dispatcher.messages
+    assert confirmation["text"].startswith(
         "Your answers and this conversation have been deleted."
     )
+    # The mark for the web widget, which then forgets its stored copy as well.
+    assert confirmation["custom"] == {ERASED_MARK: True} == {"erased": True}
 
 
 def test_a_failed_erasure_says_so_and_claims_nothing(
@@ -356,3 +360,4 @@ def test_a_failed_erasure_says_so_and_claims_nothing(
     assert events[-1] == ActiveLoop("screening_form")
     assert not [e for e in events if e.get("event") == "session_started"]
     assert "nothing was deleted" in dispatcher.messages[0]["text"]
+    assert not [m for m in dispatcher.messages if m.get("custom")]
