@@ -11,6 +11,10 @@
  * every message is inserted as text (never HTML), quick replies are real buttons,
  * the conversation log is an ARIA live region, and the session id and the visible
  * conversation are kept in localStorage for a while so that a reload continues.
+ * When the person deletes their answers in the chat, the confirmation comes with a
+ * marker (a bot_uttered event {"erased": true}): the widget then forgets its copy
+ * too (the stored messages and session id), removes the earlier messages from the
+ * page and talks under a new session id.
  *
  * Optional attributes on the script tag:
  *   data-title      heading of the widget
@@ -59,7 +63,11 @@
       .join("");
   }
 
-  var state = load() || { sessionId: newSessionId(), messages: [], replies: [] };
+  function fresh() {
+    return { sessionId: newSessionId(), messages: [], replies: [] };
+  }
+
+  var state = load() || fresh();
 
   function save() {
     state.savedAt = Date.now();
@@ -68,6 +76,14 @@
       window.localStorage.setItem(storageKey, JSON.stringify(state));
     } catch (error) {
       /* private mode: the conversation still works, it just is not kept */
+    }
+  }
+
+  function forgetStored() {
+    try {
+      window.localStorage.removeItem(storageKey);
+    } catch (error) {
+      /* storage unavailable: nothing was kept */
     }
   }
 
@@ -176,11 +192,20 @@
     if (atBottom) log.scrollTop = log.scrollHeight;
   });
 
+  // The first of the assistant's messages since the person last spoke (the answer
+  // being received), or null.
+  var turnStart = null;
+
   function show(from, text) {
     var bubble = el("div", "tcw-msg tcw-msg-" + from);
     bubble.appendChild(el("span", "tcw-sr", from === "bot" ? "Assistant: " : "You: "));
     bubble.appendChild(document.createTextNode(text));
     log.appendChild(bubble);
+    if (from !== "bot") {
+      turnStart = null;
+    } else if (turnStart === null) {
+      turnStart = bubble;
+    }
     log.scrollTop = log.scrollHeight;
     atBottom = true;
   }
@@ -228,7 +253,29 @@
     socket.emit("user_uttered", { message: text, session_id: state.sessionId });
   }
 
+  // The person's answers were deleted on the server: forget this browser's copy.
+  // Only the confirmation (the assistant's messages of this turn, already shown and
+  // announced) stays on the page; nothing is kept in storage; the next message
+  // starts a new conversation under a new session id.
+  var forgotten = {};
+
+  function forget() {
+    forgotten[state.sessionId] = true;
+    while (log.firstChild && log.firstChild !== turnStart) {
+      log.removeChild(log.firstChild);
+    }
+    state = fresh();
+    state.greeted = true; // the confirmation says how to start again
+    forgetStored();
+    showReplies([]);
+    setTyping(false, 0); // the confirmation ends the turn
+    if (socket) {
+      socket.emit("session_request", { session_id: state.sessionId });
+    }
+  }
+
   function received(message) {
+    if (message && message.erased === true) forget();
     if (!message || typeof message.text !== "string") return;
     var quick = (message.quick_replies || message.buttons || []).map(function (r) {
       return { title: String(r.title), payload: String(r.payload || r.title) };
@@ -285,7 +332,7 @@
     socket.on("session_confirm", function (id) {
       status.textContent = "";
       root.setAttribute("data-ready", "true");
-      if (id && typeof id === "string") state.sessionId = id;
+      if (id && typeof id === "string" && !forgotten[id]) state.sessionId = id;
       if (state.messages.length === 0 && !state.greeted) {
         state.greeted = true;
         say(GREETING, null);
