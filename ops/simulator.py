@@ -668,6 +668,10 @@ class Player:
                     else "hello"
                 )
                 self.send(text, "confused")
+            elif played.confused % 3 == 0:
+                # Nothing pending and no result (the screening was declined, or
+                # settled): after a while, a person says "hello" again.
+                self.send("hello", "confused")
             else:
                 self.send(P.CONFUSED[played.confused % len(P.CONFUSED)], "confused")
             return True
