@@ -579,3 +579,60 @@ def test_messenger_refuses_forged_and_unsigned_events(stack: Stack, api: StubAPI
     log = stack.log("rasa")
     assert "messenger: refused a webhook request" in log
     assert MARKER not in log
+
+
+# --------------------------------------------------------------------------- #
+# "Delete my answers" in a messaging app
+# --------------------------------------------------------------------------- #
+
+ERASURE_DONE = message("erasure_done")["text"].strip()
+
+
+def test_telegram_erasure_confirmation_is_plain_text(stack: Stack, api: StubAPI):
+    """The confirmation carries the widget's mark ({"erased": true}); Telegram
+    gets the confirmation's text only, and the erasure happens."""
+    user = f"74{RUN:06d}68"
+
+    def say(text: str) -> list[dict]:
+        update = tg_text(text)
+        update["message"]["from"]["id"] = update["message"]["chat"]["id"] = int(user)
+        status, calls = telegram(stack, api, update)
+        assert status == 200
+        return sent_messages(calls)
+
+    for text in ("Hello", START, SELF, "45"):
+        say(text)
+    assert recorded(stack, "telegram", user).channel == "telegram"
+    assert "cannot be undone" in say("delete my answers")[-1]["text"]
+
+    sent = say("Yes, delete")
+    assert [m["text"] for m in sent] == [ERASURE_DONE]
+    assert "erased" not in json.dumps(sent)
+    assert "custom payloads are not supported" not in stack.log("rasa")
+    with pytest.raises(AssertionError, match="no screening"):
+        recorded(stack, "telegram", user)
+
+
+def test_sms_erasure_confirmation_is_plain_text(stack: Stack, api: StubAPI):
+    """The same by SMS, the confirming "1" picking "Yes, delete"."""
+    user = f"+1415{RUN:06d}9"
+
+    def say(text: str) -> list[str]:
+        params = sms(text)
+        params["From"] = user
+        status, calls = twilio(stack, api, "sms", params)
+        assert status == 200
+        return [b["Body"] for b in bodies(calls)]
+
+    for text in ("Hi", "1", "1", "45"):  # start, for myself, the age
+        say(text)
+    assert recorded(stack, "sms", user).channel == "sms"
+    asked_erasure = say("delete my answers")
+    assert "cannot be undone" in "\n".join(asked_erasure)
+    assert asked_erasure[-1].endswith("1. Yes, delete\n2. No, keep them\n" + (
+        "Reply with a number, or in your own words."
+    ))
+
+    assert say("1") == [ERASURE_DONE]
+    with pytest.raises(AssertionError, match="no screening"):
+        recorded(stack, "sms", user)

@@ -7,7 +7,8 @@ clicking quick replies, typing free text and using the keyboard alone, a reload
 half-way that must continue the same conversation, the result on screen and in the
 database, "Start over", and axe-core (from npm, injected into the page) with no
 serious or critical violation. Screenshots at desktop width, 360 px and 200 % zoom
-are saved under ``results/screenshots/``.
+are saved under ``results/screenshots/``. Then "delete my answers": the browser
+must forget the conversation too (localStorage, the page, after a reload).
 
 Skips with the reason when Chromium, chromedriver, Selenium, the npm packages or the
 model are missing, except under ``CI=true``, where it must run.
@@ -241,6 +242,13 @@ def asked(texts: list[str]) -> str | None:
     return None
 
 
+def stored(driver: Any) -> str:
+    """Everything this page's origin keeps in localStorage, as one string."""
+    return driver.execute_script(
+        "return JSON.stringify(Object.entries(localStorage))"
+    )
+
+
 def recorded(stack: Stack, session_id: str) -> Any:
     """The widget's screening (the socket.io session id is the conversation key)."""
     return screening_of(stack, "socketio", session_id)
@@ -359,6 +367,94 @@ def test_a_whole_screening_in_the_widget(stack: Stack, browser: Any):
     page.wait(lambda: "Privacy notice" in browser.title)
     assert "{{" not in browser.page_source
     assert page.axe() == []
+
+
+def test_deleting_answers_in_the_widget_forgets_them_in_the_browser(
+    stack: Stack, browser: Any
+):
+    """On a shared phone, "delete my answers" must not leave the conversation in
+    the browser: after the erasure, localStorage holds neither the messages nor
+    the session id, the page shows only the confirmation, and a reload brings
+    nothing back."""
+    if not (AXE.exists() and SOCKET_IO.exists()):
+        skip_or_fail("web/node_modules missing: run `npm ci` in web/ (make web)")
+    from bot.transcripts import TrackerStore
+
+    page = Widget(browser, f"{stack.widget_url}/")
+    # A new person on this browser: forget what was kept, on a page of the same
+    # origin without the widget (which could store its state again meanwhile).
+    browser.get(f"{stack.widget_url}/privacy.html")
+    page.js("localStorage.clear()")
+    page.open()
+    page.wait(lambda: page.replies() == [START, DECLINE])
+    assert not page.js("return document.querySelector('.tcw-msg-user')")
+    page.click_reply(START)
+    texts = page.click_reply(SELF)
+    said = []
+    for _ in range(2):  # a couple of answers
+        fact = asked(texts)
+        assert fact is not None, texts
+        said.append(ANSWERS[fact])
+        texts = page.answer(ANSWERS[fact])
+    old_id = page.session_id()
+    old_question = QUESTIONS["age"]
+    assert old_id in stored(browser) and old_question in stored(browser)
+    assert recorded(stack, old_id).channel == "socketio"
+
+    texts = page.type("delete my answers")
+    assert "cannot be undone" in "\n".join(texts), texts
+    assert page.replies() == ["Yes, delete", "No, keep them"]
+    done = message("erasure_done")["text"].strip()
+    [yes] = [
+        b for b in browser.find_elements("css selector", ".tcw-reply")
+        if b.text == "Yes, delete"
+    ]
+    yes.click()
+    # The confirmation, then the mark: the earlier messages leave the page.
+    page.wait(lambda: page.bot_texts() == [done])
+
+    # The browser's copy is gone: no old message, no old session id.
+    page.wait(lambda: old_id not in stored(browser), 10)
+    kept = stored(browser)
+    assert "trial-chat" not in kept, kept
+    for old in [old_id, old_question, "delete my answers", *said]:
+        assert old not in kept, old
+    # The page shows the confirmation only, announced in the live log as usual.
+    assert page.count() == 1 and page.bot_texts() == [done]
+    assert page.replies() == []
+    page.wait(lambda: page.js("return document.querySelector('.tcw-typing').hidden"))
+    log = browser.find_element("css selector", ".tcw-log")
+    assert log.get_attribute("aria-live") == "polite"
+    assert log.text.endswith(done)
+    assert page.axe() == []
+    page.screenshot("widget-erased.png")
+    # The server forgot too: no screening, no transcript of the old session id.
+    with pytest.raises(AssertionError, match="no screening"):
+        recorded(stack, old_id)
+    store = TrackerStore(f"sqlite:///{stack.env['TRACKER_DB']}")
+    try:
+        assert not [e for e in store.events(old_id) if e["event"] == "user"]
+    finally:
+        store.dispose()
+
+    # The next message starts a new conversation under a new session id.
+    texts = page.type("hello")
+    assert any(last_line("ask_screening_consent") in t for t in texts), texts
+    new_id = page.session_id()
+    assert new_id != old_id and old_id not in stored(browser)
+
+    # A reload brings back the new conversation only.
+    browser.refresh()
+    page.open()
+    users = page.js(
+        "return [...document.querySelectorAll('.tcw-msg-user')]"
+        ".map(m => m.lastChild.textContent)"
+    )
+    assert users == ["hello"]
+    shown = "\n".join(page.bot_texts())
+    assert old_question not in shown and done not in shown
+    assert page.session_id() == new_id
+    assert old_id not in stored(browser)
 
 
 def _socketio_conversation(stack: Stack, origin: str) -> list[str]:
