@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.lock-$(shell sha256sum requirements.lock | cut -c1-16)
 SPACY_MODEL := build/spacy-trial-en
 MODEL  := models/current.tar.gz
 MODEL_INPUTS := domain.yml config.yml $(shell find data -name '*.yml' 2>/dev/null) \
-                bot/trials/aclf-ucmsc.yml
+                bot/screening/trials/aclf-ucmsc.yml
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1

@@ -1,7 +1,7 @@
 """The forms' shared base: every message is first tried as the pending answer.
 
-``bot.answer_first.read_message`` decides what a message is for the pending question;
-this base applies it to Rasa's form loop, once, for every slot of every form:
+``bot.screening.answer_first.read_message`` decides what a message is for the pending
+question; this base applies it to Rasa's form loop, once, for every slot of every form:
 
 * a command or an interruption: the extraction returns nothing, so the form rejects
   the message and the rules answer it (then the form asks its question again);
@@ -25,7 +25,7 @@ from rasa_sdk.forms import FormValidationAction
 
 from actions import common
 from actions import constants as c
-from bot.answer_first import (
+from bot.screening.answer_first import (
     ANSWER,
     CLARIFY,
     COMMAND,
@@ -34,7 +34,7 @@ from bot.answer_first import (
     read_message,
     settles,
 )
-from bot.safety import is_emergency
+from bot.screening.safety import is_emergency
 
 #: How sure the model must be of an emergency in a message that is an answer.
 _SURE = 0.8

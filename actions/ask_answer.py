@@ -12,8 +12,8 @@ from actions import common
 from actions import constants as c
 from actions.answer_first import asks_for
 from actions.ask_slots import counted
-from bot.answer_first import MAX_ASKS
-from bot.conversation import question_message
+from bot.screening.answer_first import MAX_ASKS
+from bot.screening.conversation import question_message
 
 ACTION_NAME = "action_ask_answer"
 

@@ -1,9 +1,10 @@
 """action_ask_<slot>: the forms' fixed questions, from the message catalogue.
 
 Each is a one-line subclass naming its slot; the text (and its quick replies) lives
-in ``bot/messages/en.yml`` under ``ask_<slot>``, with shorter ``retry_<slot>`` and
-simpler ``clarify_<slot>`` wordings where the catalogue has them. Each asking is
-counted in the ``asks`` slot, so the form can settle a question on its last asking.
+in ``bot/screening/messages/en.yml`` under ``ask_<slot>``, with shorter
+``retry_<slot>`` and simpler ``clarify_<slot>`` wordings where the catalogue has
+them. Each asking is counted in the ``asks`` slot, so the form can settle a question
+on its last asking.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import common
 from actions import constants as c
 from actions.answer_first import asks_for
-from bot.messages import catalogue
+from bot.screening.messages import catalogue
 
 
 def counted(tracker: Tracker, key: str) -> List[Dict[str, Any]]:

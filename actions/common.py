@@ -11,10 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import constants as c
 from bot import parsing
-from bot.conversation import evaluate_state, question_total
-from bot.criteria import Trial, load_trial
-from bot.engine import Evaluation
-from bot.messages import render
+from bot.screening.conversation import evaluate_state, question_total
+from bot.screening.criteria import Trial, load_trial
+from bot.screening.engine import Evaluation
+from bot.screening.messages import render
 from bot.service import ScreeningRecorder, get_recorder, utcnow
 from bot.settings import load_settings
 

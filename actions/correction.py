@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import common
 from actions import constants as c
 from actions.result import announce
-from bot.conversation import correct_answer, correction_fact
+from bot.screening.conversation import correct_answer, correction_fact
 
 ACTION_NAME = "action_correct_answer"
 

@@ -3,7 +3,7 @@
 The application data goes at once (``bot.retention.erase_conversation``, audited by
 reference only). The transcript cannot be deleted from here: Rasa saves the turn
 after this action and would write it back. So the conversation ends with a new
-session marked as erased (``bot.erasure.ERASED_MARK``), and the tracker store
+session marked as erased (``bot.screening.erasure.ERASED_MARK``), and the tracker store
 deletes everything stored before it when it saves this turn
 (``stores/tracker_store.py``). Anything but a clear yes keeps everything, and the
 interrupted form asks its question again.
@@ -28,8 +28,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import common
 from actions import constants as c
 from actions.session_start import ACTION_NAME as SESSION_START
-from bot.erasure import ERASED_MARK, confirms_erasure
-from bot.safety import is_emergency
+from bot.screening.erasure import ERASED_MARK, confirms_erasure
+from bot.screening.safety import is_emergency
 
 ACTION_NAME = "action_erase_data"
 

@@ -11,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import common
 from actions import constants as c
 from bot import vocab
-from bot.conversation import result_variables
-from bot.engine import Evaluation
+from bot.screening.conversation import result_variables
+from bot.screening.engine import Evaluation
 
 ACTION_NAME = "action_screening_result"
 

@@ -2,7 +2,7 @@
 
 The eligibility engine chooses the questions: ``required_slots`` asks for the
 ``answer`` slot again and again until the engine has nothing left to ask, and each
-answer is parsed, recorded and evaluated by ``bot.conversation``.
+answer is parsed, recorded and evaluated by ``bot.screening.conversation``.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from actions.answer_first import (
     unpack,
 )
 from bot import parsing, vocab
-from bot.answer_first import settles
-from bot.commands import command_intent
-from bot.conversation import (
+from bot.screening.answer_first import settles
+from bot.screening.commands import command_intent
+from bot.screening.conversation import (
     Turn,
     answer_question,
     interpret,

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions import constants as c
-from bot.conversation import question_total
+from bot.screening.conversation import question_total
 from bot.settings import load_settings
 
 ACTION_NAME = "action_session_start"

@@ -24,7 +24,7 @@ import threading
 
 
 def _check(_: argparse.Namespace) -> int:
-    from bot.criteria import load_trial
+    from bot.screening.criteria import load_trial
 
     trial = load_trial()
     print(
@@ -155,9 +155,9 @@ def _create_admin(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from bot import export, staff
-    from bot.criteria import load_trial
     from bot.db import make_engine, session_scope, upgrade_to_head
     from bot.models import utcnow
+    from bot.screening.criteria import load_trial
     from bot.settings import load_settings
 
     settings = load_settings()

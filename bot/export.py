@@ -32,9 +32,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot import vocab
-from bot.criteria import Question, Trial
 from bot.models import UTC, Screening
 from bot.review import current_answers, format_number
+from bot.screening.criteria import Question, Trial
 
 FORMATS = ("json", "csv", "fhir")
 

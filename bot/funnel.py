@@ -29,10 +29,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot import vocab
-from bot.criteria import Trial
-from bot.engine import Answer as EngineAnswer
-from bot.engine import evaluate
 from bot.models import UTC, Screening
+from bot.screening.criteria import Trial
+from bot.screening.engine import Answer as EngineAnswer
+from bot.screening.engine import evaluate
 from bot.transcripts import TrackerStore
 
 COMPLETED = (vocab.LIKELY_ELIGIBLE, vocab.NEEDS_REVIEW, vocab.INELIGIBLE)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import vocab
-from bot.criteria import Criterion, Question, Trial
 from bot.models import Answer, Screening
+from bot.screening.criteria import Criterion, Question, Trial
 
 #: How the criteria file's canonical units read on screen.
 UNIT_LABELS = {

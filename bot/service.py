@@ -24,10 +24,11 @@ from typing import Any, Mapping
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 
-from bot import conversation, db, repository, retention, vocab
-from bot.criteria import Trial
-from bot.engine import Evaluation
-from bot.erasure import CHAT_ACTOR
+from bot import db, repository, retention, vocab
+from bot.screening import conversation
+from bot.screening.criteria import Trial
+from bot.screening.engine import Evaluation
+from bot.screening.erasure import CHAT_ACTOR
 from bot.settings import Settings, load_settings, sender_secret
 
 logger = logging.getLogger(__name__)
@@ -227,10 +228,10 @@ class ScreeningRecorder:
         answers" in the chat); return the deleted screenings' references.
 
         The same erasure as the console's (``bot.retention``), audited by reference
-        only with the actor :data:`bot.erasure.CHAT_ACTOR`. The transcript is left to
-        the tracker store, which deletes it when it saves the turn (see
-        ``bot.erasure``): deleting it from here, during the turn, would let Rasa's
-        save write the whole conversation back.
+        only with the actor :data:`bot.screening.erasure.CHAT_ACTOR`. The transcript is
+        left to the tracker store, which deletes it when it saves the turn (see
+        ``bot.screening.erasure``): deleting it from here, during the turn, would let
+        Rasa's save write the whole conversation back.
         """
         now = now or utcnow()
         with db.session_scope(self.engine) as session:

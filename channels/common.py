@@ -51,7 +51,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.erasure import ERASED_MARK
+from bot.screening.erasure import ERASED_MARK
 from channels.limits import LimitedChannel, client_address, cut
 
 logger = logging.getLogger(__name__)
@@ -747,6 +747,6 @@ class MessagingInput(LimitedChannel, InputChannel):
 
 def kind_text(key: str) -> str:
     """A channel message of the catalogue (``too_fast``, ``no_reply``)."""
-    from bot.messages import render
+    from bot.screening.messages import render
 
     return str(render(key)["text"])

@@ -1,9 +1,9 @@
 """CommandKeywords: conversation commands classify by word lists, not the model.
 
 Put it after the intent classifiers (DIET, ResponseSelector) and before the
-FallbackClassifier. When the whole message is a command phrase (``bot.commands``:
-stop, start over, "what?"), its intent gets confidence 1.0 and heads the ranking;
-otherwise the model's prediction is left alone.
+FallbackClassifier. When the whole message is a command phrase
+(``bot.screening.commands``: stop, start over, "what?"), its intent gets confidence
+1.0 and heads the ranking; otherwise the model's prediction is left alone.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.commands import command_intent
+from bot.screening.commands import command_intent
 
 
 @DefaultV1Recipe.register(

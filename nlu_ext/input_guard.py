@@ -5,7 +5,7 @@ Rasa reads a message that starts with "/" as a command ("/affirm", or
 skip questions or fill answers by typing that syntax. Our quick replies send plain
 text, so no legitimate message needs it: the guard strips the leading slashes, and
 the message is then understood as ordinary text. It also caps the length seen by the
-NLU (the tracker keeps the full text). The rules live in ``bot.textguard``.
+NLU (the tracker keeps the full text). The rules live in ``bot.screening.textguard``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.textguard import MAX_NLU_CHARS, sanitize
+from bot.screening.textguard import MAX_NLU_CHARS, sanitize
 
 
 @DefaultV1Recipe.register(

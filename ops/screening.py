@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from bot.criteria import load_trial
+from bot.screening.criteria import load_trial
 
 Say = Callable[[str, str], list]
 

@@ -10,8 +10,8 @@ after the result and the contact form. What it cannot recognise gets a confused
 reached a result.
 
 The expected outcome of a case is computed from its facts by the engine
-(:func:`bot.engine.evaluate`), with the answers normalised as the assistant stores
-them (:func:`expected`), never typed by hand; only a person who stops partway is
+(:func:`bot.screening.engine.evaluate`), with the answers normalised as the assistant
+stores them (:func:`expected`), never typed by hand; only a person who stops partway is
 expected to be ``incomplete``. The outcome the assistant reached is read from its
 result message and from the application database (authoritative).
 
@@ -38,9 +38,9 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from bot import parsing
-from bot.conversation import time_ago_json
-from bot.criteria import load_trial
-from bot.engine import Answer, evaluate
+from bot.screening.conversation import time_ago_json
+from bot.screening.criteria import load_trial
+from bot.screening.engine import Answer, evaluate
 from bot.vocab import INCOMPLETE, INELIGIBLE, LIKELY_ELIGIBLE, NEEDS_REVIEW
 from ops import sim_phrases as P
 from ops.sim_cases import (
@@ -88,7 +88,8 @@ def ago_date(ago: Ago, screening_date: date) -> date:
 
 
 def normalised(fact_id: str, value: Any, screening_date: date) -> Answer:
-    """A true fact as the engine stores it (``bot.conversation.interpret``'s forms)."""
+    """A true fact as the engine stores it (the forms of
+    ``bot.screening.conversation.interpret``)."""
     question = QUESTION[fact_id]
     text = str(value)
     if value == UNKNOWN:
@@ -160,7 +161,7 @@ QUESTION_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
 
 
 def _catalogue() -> dict[str, dict[str, Any]]:
-    from bot.messages import catalogue
+    from bot.screening.messages import catalogue
 
     return catalogue()
 

@@ -19,8 +19,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.criteria import load_trial  # noqa: E402
-from bot.messages import catalogue  # noqa: E402
+from bot.screening.criteria import load_trial  # noqa: E402
+from bot.screening.messages import catalogue  # noqa: E402
 
 GOAL = 8.0
 

@@ -20,7 +20,7 @@ A retried save is idempotent: like Rasa's, it counts the events already stored
 and adds only the rest, in one transaction. Events are published to the event
 broker once per save, before the write, as Rasa does.
 
-It also completes the chat's "delete my answers" (``bot.erasure``). The action
+It also completes the chat's "delete my answers" (``bot.screening.erasure``). The action
 cannot delete the transcript itself: Rasa saves the turn after the action, adding
 the events "not yet stored", which it counts as the stored events of the latest
 session; with the rows gone that count is 0 and the whole conversation held in
@@ -48,7 +48,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import sessionmaker
 
-from bot.erasure import ERASED_MARK
+from bot.screening.erasure import ERASED_MARK
 
 logger = logging.getLogger(__name__)
 

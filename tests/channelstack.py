@@ -50,8 +50,8 @@ SMS_LIMIT = 320
 
 
 def message(key: str) -> dict[str, Any]:
-    """A message of the catalogue (bot/messages/en.yml): its text and buttons."""
-    from bot.messages import catalogue
+    """A message of the catalogue (bot/screening/messages/en.yml): text and buttons."""
+    from bot.screening.messages import catalogue
 
     return catalogue()[key]
 

@@ -267,7 +267,7 @@ def app_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, contact_key: b
 @pytest.fixture(scope="session")
 def trial():
     """The project's trial (criteria file), loaded once."""
-    from bot.criteria import load_trial
+    from bot.screening.criteria import load_trial
 
     return load_trial()
 

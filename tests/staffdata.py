@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from bot import repository
-from bot.criteria import Trial
-from bot.engine import Answer as EngineAnswer
-from bot.engine import evaluate
 from bot.models import UTC, Answer, Screening
+from bot.screening.criteria import Trial
+from bot.screening.engine import Answer as EngineAnswer
+from bot.screening.engine import evaluate
 from bot.settings import Settings
 from bot.transcripts import EVENTS
 

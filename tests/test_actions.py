@@ -143,7 +143,7 @@ def test_a_relation_the_model_picked_out_of_junk_is_not_repeated(
 
 
 def test_known_relations_are_named_in_any_case():
-    from bot.conversation import known_relation, patient_label
+    from bot.screening.conversation import known_relation, patient_label
 
     assert patient_label("caregiver", "Mother") == "your mother"
     assert patient_label("caregiver", "relative") == "the patient"

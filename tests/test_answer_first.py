@@ -15,7 +15,7 @@ from actions.ask_answer import AskAnswer
 from actions.ask_slots import AskContactEmail, AskScreeningConsent
 from actions.contact_form import ValidateContactForm
 from actions.screening_form import ValidateScreeningForm
-from bot.answer_first import (
+from bot.screening.answer_first import (
     ANSWER,
     CLARIFY,
     COMMAND,

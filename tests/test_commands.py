@@ -1,10 +1,11 @@
-"""Opt-out words are the stop intent whatever the model says (bot.commands)."""
+"""Opt-out words are the stop intent whatever the model says
+(bot.screening.commands)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.commands import command_intent
+from bot.screening.commands import command_intent
 
 
 @pytest.mark.parametrize(
@@ -80,7 +81,7 @@ def test_component_overrides_the_models_intent_and_keeps_the_ranking():
     ],
 )
 def test_delete_requests_are_the_delete_data_command(text):
-    from bot.commands import DELETE_DATA_INTENT
+    from bot.screening.commands import DELETE_DATA_INTENT
 
     assert command_intent(text) == DELETE_DATA_INTENT == "delete_data"
 
@@ -102,7 +103,7 @@ def test_near_misses_are_not_a_delete_request(text):
 
 
 def test_delete_phrases_do_not_clash_with_the_other_commands():
-    from bot.commands import _PHRASES, DELETE_DATA_PHRASES
+    from bot.screening.commands import _PHRASES, DELETE_DATA_PHRASES
 
     others = set().union(
         *(phrases for phrases, _ in _PHRASES if phrases is not DELETE_DATA_PHRASES)

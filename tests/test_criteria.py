@@ -17,7 +17,7 @@ from typing import Any, Callable
 import pytest
 import yaml
 
-from bot.criteria import (
+from bot.screening.criteria import (
     DEFAULT_TRIAL_FILE,
     YES_NO_VALUES,
     CriteriaError,

@@ -17,8 +17,8 @@ from rasa_sdk import Action
 from rasa_sdk.executor import ActionExecutor
 
 from actions import constants as c
-from bot.criteria import load_trial
-from bot.messages import catalogue, placeholders
+from bot.screening.criteria import load_trial
+from bot.screening.messages import catalogue, placeholders
 
 ROOT = Path(__file__).resolve().parent.parent
 NLU = ROOT / "data" / "nlu"
@@ -118,7 +118,7 @@ def test_domain_responses_only_use_slots(domain):
 
 
 def test_interruptions_are_domain_intents_and_answers_are_not_interruptions(domain):
-    from bot.answer_first import INTERRUPTION_INTENTS
+    from bot.screening.answer_first import INTERRUPTION_INTENTS
 
     assert set(INTERRUPTION_INTENTS) <= set(domain["intents"])
     # An answer must never be swallowed: answers and "I don't know" are not excluded.

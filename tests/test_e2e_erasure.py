@@ -13,9 +13,9 @@ import test_e2e_rest
 from sqlalchemy import select
 
 from bot.db import session_scope
-from bot.erasure import CHAT_ACTOR
 from bot.models import AuditEvent, OutboxMessage, Referral, Screening
 from bot.repository import sender_key
+from bot.screening.erasure import CHAT_ACTOR
 from bot.settings import sender_secret
 from bot.transcripts import TrackerStore
 from ops.screening import LIKELY, run_screening, texts

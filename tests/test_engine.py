@@ -1,4 +1,5 @@
-"""The eligibility engine, through its public entry point :func:`bot.engine.evaluate`.
+"""The eligibility engine, through its public entry point
+:func:`bot.screening.engine.evaluate`.
 
 Every test runs on a fixed screening date (``SCREENING``): nothing depends on today.
 Most tests start from ``CLEAN``, an answer set that is likely eligible with known lab
@@ -14,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.criteria import Question, load_trial
-from bot.engine import Answer, Evaluation, evaluate
 from bot.parsing import TimeAgo
+from bot.screening.criteria import Question, load_trial
+from bot.screening.engine import Answer, Evaluation, evaluate
 from bot.vocab import (
     INCOMPLETE,
     INELIGIBLE,
@@ -740,7 +741,7 @@ def test_property_any_conversation_terminates(data) -> None:
     assert len(set(asked)) == len(asked)
 
 
-# --- regressions: bugs found by these tests, fixed in bot/engine.py --------------
+# --- regressions: bugs found by these tests, fixed in bot/screening/engine.py -------
 
 
 def test_unknown_sex_never_silently_passes_the_pregnancy_exclusion() -> None:

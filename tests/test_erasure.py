@@ -15,9 +15,7 @@ from sqlalchemy import func, select
 from actions.confirm_erasure import ConfirmErasure
 from actions.erase_data import EraseData
 from bot import repository
-from bot.conversation import evaluate_state
 from bot.db import session_scope
-from bot.erasure import CHAT_ACTOR, ERASED_MARK, confirms_erasure
 from bot.models import (
     Answer,
     AuditEvent,
@@ -27,6 +25,8 @@ from bot.models import (
     Screening,
 )
 from bot.retention import erase_conversation
+from bot.screening.conversation import evaluate_state
+from bot.screening.erasure import CHAT_ACTOR, ERASED_MARK, confirms_erasure
 from bot.service import ContactDetails, ScreeningRecorder
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)

@@ -614,10 +614,10 @@ def test_a_recorder_write_is_retried_while_the_database_is_unreachable(
     from sqlalchemy.exc import IntegrityError, OperationalError
 
     from bot import repository
-    from bot.conversation import evaluate_state
-    from bot.criteria import load_trial
     from bot.db import create_all, make_engine
     from bot.models import Screening
+    from bot.screening.conversation import evaluate_state
+    from bot.screening.criteria import load_trial
     from bot.service import ScreeningRecorder
 
     trial = load_trial()

@@ -33,7 +33,7 @@ from typing import Any
 import pytest
 from channelstack import need_model
 
-from bot.messages import render
+from bot.screening.messages import render
 from ops.stack import Server, action_server, base_env, rasa_server, rasa_url
 
 pytestmark = pytest.mark.e2e

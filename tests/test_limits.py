@@ -28,7 +28,7 @@ import pytest
 from channelstack import SECRETS, StubAPI
 from netsupport import free_port
 
-from bot.messages import render
+from bot.screening.messages import render
 from channels.limits import (
     Decision,
     Limiter,

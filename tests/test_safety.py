@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.safety import is_emergency
+from bot.screening.safety import is_emergency
 
 
 @pytest.mark.parametrize(

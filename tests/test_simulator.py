@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversation import buttons as question_buttons
-from bot.conversation import evaluate_state, question_message
-from bot.criteria import load_trial
-from bot.engine import evaluate
-from bot.messages import render
+from bot.screening.conversation import buttons as question_buttons
+from bot.screening.conversation import evaluate_state, question_message
+from bot.screening.criteria import load_trial
+from bot.screening.engine import evaluate
+from bot.screening.messages import render
 from bot.vocab import INCOMPLETE, INELIGIBLE, LIKELY_ELIGIBLE, NEEDS_REVIEW
 from ops import sim_phrases, simulator
 from ops.sim_cases import BASE, SAMPLE, Ago, Case, Lab, Stop, all_cases
@@ -122,7 +122,7 @@ def test_the_normalised_answers_are_what_the_assistant_stores():
         "immune_drugs": Ago(2, "months"),
         "encephalopathy": 0,
     }
-    from bot.conversation import interpret
+    from bot.screening.conversation import interpret
 
     for fact, text in typed.items():
         ours = simulator.normalised(fact, facts[fact], TODAY)

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import staff, vocab
 from bot.db import session_scope
-from bot.engine import evaluate
 from bot.funnel import PURGED, compute_funnel, iso_week
 from bot.models import (
     Answer,
@@ -31,6 +30,7 @@ from bot.models import (
 )
 from bot.retention import erase_person, run_retention
 from bot.review import criteria_summary, format_value
+from bot.screening.engine import evaluate
 from bot.service import ScreeningRecorder
 from bot.settings import Settings
 from bot.transcripts import HIDDEN, TrackerStore, build_transcript

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.textguard import MAX_NLU_CHARS, sanitize
+from bot.screening.textguard import MAX_NLU_CHARS, sanitize
 
 
 @pytest.mark.parametrize(

@@ -50,7 +50,6 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot import export, funnel, review, staff, vocab
 from bot.console.charts import bar_chart
-from bot.criteria import Trial, load_trial
 from bot.db import make_session_factory, session_scope
 from bot.models import (
     UTC,
@@ -62,6 +61,7 @@ from bot.models import (
     StatusChange,
 )
 from bot.retention import erase_person
+from bot.screening.criteria import Trial, load_trial
 from bot.settings import Settings
 from bot.transcripts import TrackerStore
 

@@ -42,7 +42,7 @@ from channelstack import (
     shown_outcome,
 )
 
-from bot.criteria import load_trial
+from bot.screening.criteria import load_trial
 from bot.settings import load_settings
 from channels.common import TEXT_ONLY_REPLY, conversation_id, text_length
 

@@ -32,7 +32,7 @@ from channelstack import (
     shown_outcome,
 )
 
-from bot.criteria import load_trial
+from bot.screening.criteria import load_trial
 
 pytestmark = pytest.mark.e2e
 

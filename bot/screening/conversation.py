@@ -18,8 +18,8 @@ from typing import Any, Mapping
 from dateutil.relativedelta import relativedelta
 
 from bot import parsing
-from bot.criteria import Choice, Question, Trial
-from bot.engine import Answer, Evaluation, evaluate
+from bot.screening.criteria import Choice, Question, Trial
+from bot.screening.engine import Answer, Evaluation, evaluate
 
 #: Answers longer than this are cut before parsing and storing; nobody's age or lab
 #: value needs more, and it keeps a 10,000-character message harmless.
@@ -298,7 +298,7 @@ def answer_question(
 
     Args:
         final: the question was asked for the last time
-            (``bot.answer_first.MAX_ASKS``): a reply that is not an answer is
+            (``bot.screening.answer_first.MAX_ASKS``): a reply that is not an answer is
             recorded as unknown, so nobody is stuck, and the study team verifies it.
         taken: False when the reply is not meant as an answer (a question back, a
             "what?"): it is never parsed into a value.

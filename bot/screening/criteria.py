@@ -1,8 +1,8 @@
 """The trial's criteria as data: loading and schema checking of the criteria file.
 
-The file (``bot/trials/*.yml``) is the single source of truth for the criteria. This
-module turns it into typed, immutable objects and refuses a malformed file loudly at
-start-up, naming the criterion or question at fault.
+The file (``bot/screening/trials/*.yml``) is the single source of truth for the
+criteria. This module turns it into typed, immutable objects and refuses a malformed
+file loudly at start-up, naming the criterion or question at fault.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The catalogue of patient-facing messages sent by the actions (``bot/messages/``).
+"""The catalogue of patient-facing messages sent by the actions
+(``bot/screening/messages/``).
 
 Messages are data, one YAML file per language with the same keys, so a second
 language needs no code change. ``{name}`` placeholders are filled by :func:`render`;

@@ -1,7 +1,8 @@
 """The eligibility engine: answers in, verdicts, outcome and the next question out.
 
-Pure Python, no Rasa. The rules come from the criteria file (:mod:`bot.criteria`);
-this module only knows how to walk them, with three-valued logic:
+Pure Python, no Rasa. The rules come from the criteria file
+(:mod:`bot.screening.criteria`); this module only knows how to walk them, with
+three-valued logic:
 
 - ``True`` / ``False``: the rule is definitely satisfied / definitely not;
 - ``None``: unknown, either because an answer is still to come (the fact is *open*)
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Mapping
 
-from bot.criteria import COMBINATORS, Criterion, Question, Trial
+from bot.screening.criteria import COMBINATORS, Criterion, Question, Trial
 from bot.vocab import (
     INCOMPLETE,
     INELIGIBLE,
@@ -324,7 +325,7 @@ def evaluate(
     """Evaluate every criterion and choose what to ask next.
 
     Args:
-        trial: the trial, from :func:`bot.criteria.load_trial`.
+        trial: the trial, from :func:`bot.screening.criteria.load_trial`.
         answers: the current answer for each fact answered so far (by fact id, or
             an iterable of :class:`Answer`). Answers to unknown facts are ignored.
         screening_date: the date time windows are measured from. Never "today"

@@ -9,8 +9,8 @@ question about a word, the study, small talk), handled by the dialogue's rules.
 
 Three things come before an answer:
 
-* the conversation commands decided by word lists (``bot.commands``: stop, start
-  over, delete my answers), and a stop the model recognised: stopping must always
+* the conversation commands decided by word lists (``bot.screening.commands``: stop,
+  start over, delete my answers), and a stop the model recognised: stopping must always
   work;
 * "what?", "I don't understand the question" (clarify): the question again, in
   simpler words;
@@ -29,7 +29,7 @@ every form, with the parser that fits the slot.
 from __future__ import annotations
 
 from bot import parsing
-from bot.commands import CLARIFY_INTENT, STOP_INTENT, command_intent
+from bot.screening.commands import CLARIFY_INTENT, STOP_INTENT, command_intent
 
 #: How many times one question is asked in a row at most. The reply to the last
 #: asking settles it (as "unknown" when it is not an answer).
