@@ -5,7 +5,9 @@ SHELL := /bin/bash
 VENV   := .venv
 PY     := $(VENV)/bin/python
 RASA   := $(VENV)/bin/rasa
-STAMP  := $(VENV)/.lock-$(shell sha256sum requirements.lock | cut -c1-16)
+LOCKS  := requirements.lock requirements-dev.lock
+STAMP  := $(VENV)/.lock-$(shell cat $(LOCKS) | sha256sum | cut -c1-16)
+LINT_PATHS := bot actions nlu_ext channels stores tests scripts ops
 SPACY_MODEL := build/spacy-trial-en
 MODEL  := models/current.tar.gz
 MODEL_INPUTS := domain.yml config.yml $(shell find data -name '*.yml' 2>/dev/null) \
@@ -23,10 +25,10 @@ include web/Makefile.inc
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.lock scripts/setup-venv.sh
+$(STAMP): $(LOCKS) scripts/setup-venv.sh
 	@scripts/setup-venv.sh
 
-install: $(STAMP) system ## Build .venv with Python 3.10 and the pinned packages (once)
+install: $(STAMP) system ## Build .venv with Python 3.10, the product's and the dev tools' pinned packages (once)
 
 system: ## Install Debian's chromium + chromium-driver if missing (root only; browser test)
 	@scripts/setup-system.sh
@@ -53,14 +55,14 @@ validate: $(STAMP) $(SPACY_MODEL)/meta.json ## rasa data validate
 	$(RASA) data validate
 
 test: system $(MODEL) web ## Set up if needed, then run every test (lint, pytest, stories, NLU)
-	$(VENV)/bin/ruff check bot actions nlu_ext channels stores tests scripts ops
+	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(PY) -m pytest -q
 
 test-fast: system $(STAMP) $(SPACY_MODEL)/meta.json ## Tests that need no trained model
 	$(PY) -m pytest -q -m "not rasa and not e2e"
 
 lint: $(STAMP) ## ruff
-	$(VENV)/bin/ruff check bot actions nlu_ext channels stores tests scripts ops
+	$(VENV)/bin/ruff check $(LINT_PATHS)
 
 crossval: $(STAMP) $(SPACY_MODEL)/meta.json ## NLU 5-fold cross-validation (intent and entity F1)
 	$(RASA) test nlu --nlu data/nlu --cross-validation --folds 5 --out results/crossval
@@ -94,10 +96,16 @@ analytics: $(STAMP) ## Consume Rasa's event queue (RASA_EVENT_QUEUE) into the sc
 audit: ## Dependency audit: pip-audit when online, always the offline advisory snapshot (docs/advisories)
 	@scripts/audit.sh
 
-lock: ## Regenerate requirements.lock from requirements.txt (needs the registry)
+lock: ## Regenerate requirements.lock (product) and requirements-dev.lock (tools) (needs the registry)
 	rm -rf /tmp/lock-venv && python3.10 -m venv /tmp/lock-venv
+	/tmp/lock-venv/bin/pip install -q "pip==23.3.2"
 	/tmp/lock-venv/bin/pip install -q -r requirements.txt
+	/tmp/lock-venv/bin/pip check
 	/tmp/lock-venv/bin/pip freeze > requirements.lock
+	/tmp/lock-venv/bin/pip install -q -r requirements-dev.txt
+	/tmp/lock-venv/bin/pip check
+	{ echo "-r requirements.lock"; /tmp/lock-venv/bin/pip freeze | grep -vxF -f requirements.lock; } \
+	  > requirements-dev.lock
 
 clean: ## Remove built artefacts (not .venv)
 	rm -rf build models results .pytest_cache

@@ -2,14 +2,16 @@
 # Build the project's virtual environment with a Python 3.10 interpreter.
 #
 # Rasa 3.6.21 runs on Python 3.8-3.10 only, and this machine's default python3 is
-# 3.11, so we look for a 3.10 explicitly. The environment is rebuilt only when
-# requirements.lock changes (a stamp file records the lock's hash).
+# 3.11, so we look for a 3.10 explicitly. It gets the product's packages
+# (requirements.lock) and the development and test tools on top of them
+# (requirements-dev.lock, which includes the first). The environment is rebuilt only
+# when a lock changes (a stamp file records the hash of both; the Makefile's STAMP).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
-LOCK=requirements.lock
-stamp="$VENV/.lock-$(sha256sum "$LOCK" | cut -c1-16)"
+LOCKS=(requirements.lock requirements-dev.lock)
+stamp="$VENV/.lock-$(cat "${LOCKS[@]}" | sha256sum | cut -c1-16)"
 
 if [ -f "$stamp" ]; then
   exit 0
@@ -40,8 +42,8 @@ echo "setup: building $VENV with $py ($("$py" --version))"
 rm -rf "$VENV"
 "$py" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade "pip==23.3.2"
-"$VENV/bin/python" -m pip install --quiet --no-cache-dir -r "$LOCK"
-# The lock holds every package; a conflict here means the lock is inconsistent.
+"$VENV/bin/python" -m pip install --quiet --no-cache-dir -r requirements-dev.lock
+# The locks hold every package; a conflict here means they are inconsistent.
 "$VENV/bin/python" -m pip check
 touch "$stamp"
 echo "setup: $VENV ready"
