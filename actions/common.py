@@ -15,8 +15,8 @@ from bot.screening.conversation import evaluate_state, question_total
 from bot.screening.criteria import Trial, load_trial
 from bot.screening.engine import Evaluation
 from bot.screening.messages import render
-from bot.service import ScreeningRecorder, get_recorder, utcnow
 from bot.settings import load_settings
+from bot.store.recorder import ScreeningRecorder, get_recorder, utcnow
 
 logger = logging.getLogger(__name__)
 

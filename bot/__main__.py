@@ -35,8 +35,8 @@ def _check(_: argparse.Namespace) -> int:
 
 
 def _migrate(_: argparse.Namespace) -> int:
-    from bot.db import upgrade_to_head
     from bot.settings import load_settings
+    from bot.store.db import upgrade_to_head
 
     upgrade_to_head(load_settings().database_url)
     print("database at the latest migration")
@@ -44,9 +44,9 @@ def _migrate(_: argparse.Namespace) -> int:
 
 
 def _outbox(args: argparse.Namespace) -> int:
-    from bot.db import make_engine, make_session_factory, upgrade_to_head
     from bot.notify import run_outbox_worker
     from bot.settings import load_settings
+    from bot.store.db import make_engine, make_session_factory, upgrade_to_head
 
     settings = load_settings()
     upgrade_to_head(settings.database_url)
@@ -63,8 +63,13 @@ def _analytics(args: argparse.Namespace) -> int:
     import json
 
     from bot import analytics
-    from bot.db import make_engine, make_session_factory, session_scope, upgrade_to_head
     from bot.settings import load_settings, sender_secret
+    from bot.store.db import (
+        make_engine,
+        make_session_factory,
+        session_scope,
+        upgrade_to_head,
+    )
 
     settings = load_settings()
     upgrade_to_head(settings.database_url)
@@ -115,9 +120,9 @@ def _cli_actor() -> str:
 
 def _create_admin(args: argparse.Namespace) -> int:
     from bot import staff
-    from bot.db import make_engine, session_scope, upgrade_to_head
-    from bot.models import utcnow
     from bot.settings import load_settings
+    from bot.store.db import make_engine, session_scope, upgrade_to_head
+    from bot.store.models import utcnow
 
     password = os.environ.get("STAFF_PASSWORD")
     if not password:
@@ -155,10 +160,10 @@ def _create_admin(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from bot import export, staff
-    from bot.db import make_engine, session_scope, upgrade_to_head
-    from bot.models import utcnow
     from bot.screening.criteria import load_trial
     from bot.settings import load_settings
+    from bot.store.db import make_engine, session_scope, upgrade_to_head
+    from bot.store.models import utcnow
 
     settings = load_settings()
     upgrade_to_head(settings.database_url)
@@ -202,16 +207,16 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _tracker(settings):  # noqa: ANN001, ANN202 - tiny local helper
-    from bot.transcripts import TrackerStore
+    from bot.store.transcripts import TrackerStore
 
     return TrackerStore(settings.tracker_db_url)
 
 
 def _retention(args: argparse.Namespace) -> int:
-    from bot.db import make_engine, session_scope, upgrade_to_head
-    from bot.models import utcnow
     from bot.retention import run_retention
     from bot.settings import load_settings
+    from bot.store.db import make_engine, session_scope, upgrade_to_head
+    from bot.store.models import utcnow
 
     settings = load_settings()
     upgrade_to_head(settings.database_url)
@@ -241,10 +246,10 @@ def _retention(args: argparse.Namespace) -> int:
 
 
 def _erase(args: argparse.Namespace) -> int:
-    from bot.db import make_engine, session_scope, upgrade_to_head
-    from bot.models import utcnow
     from bot.retention import erase_person
     from bot.settings import load_settings
+    from bot.store.db import make_engine, session_scope, upgrade_to_head
+    from bot.store.models import utcnow
 
     settings = load_settings()
     upgrade_to_head(settings.database_url)

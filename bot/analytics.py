@@ -3,8 +3,8 @@
 Rasa (``deploy/endpoints.production.yml``, ``event_broker: type: pika``) publishes
 every new tracker event to a durable RabbitMQ queue as JSON: the event's own dict
 (``rasa.shared.core.events.Event.as_dict()``) plus ``sender_id``. The consumer here
-reads that queue and writes one :class:`bot.models.AnalyticsEvent` row per event it
-keeps, then acknowledges the message; :func:`summarise` answers the questions the
+reads that queue and writes one :class:`bot.store.models.AnalyticsEvent` row per event
+it keeps, then acknowledges the message; :func:`summarise` answers the questions the
 study team asks of it (conversations, messages per channel, intents, fallback rate).
 
 What is stored, and what is not:
@@ -45,8 +45,8 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.models import UTC, AnalyticsEvent
-from bot.repository import sender_key
+from bot.store.models import UTC, AnalyticsEvent
+from bot.store.repository import sender_key
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ DEFAULT_FALLBACK_ACTION = "action_default_fallback"
 #: The queue Rasa's Pika broker uses when none is configured.
 DEFAULT_QUEUE = "rasa_core_events"
 # The "channel" part of conversation_key(): a label of its own, so an analytics
-# hash never equals a screening's sender_key (bot.repository.sender_key).
+# hash never equals a screening's sender_key (bot.store.repository.sender_key).
 _KEY_LABEL = "analytics"
 
 

@@ -32,9 +32,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot import vocab
-from bot.models import UTC, Screening
 from bot.review import current_answers, format_number
 from bot.screening.criteria import Question, Trial
+from bot.store.models import UTC, Screening
 
 FORMATS = ("json", "csv", "fhir")
 

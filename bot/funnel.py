@@ -29,11 +29,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot import vocab
-from bot.models import UTC, Screening
 from bot.screening.criteria import Trial
 from bot.screening.engine import Answer as EngineAnswer
 from bot.screening.engine import evaluate
-from bot.transcripts import TrackerStore
+from bot.store.models import UTC, Screening
+from bot.store.transcripts import TrackerStore
 
 COMPLETED = (vocab.LIKELY_ELIGIBLE, vocab.NEEDS_REVIEW, vocab.INELIGIBLE)
 #: The drop-off key of a screening that answered every question but did not finish

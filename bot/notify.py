@@ -1,10 +1,11 @@
 """Delivery of queued notifications (the transactional outbox) over SMTP.
 
-``bot.repository.create_referral`` writes an :class:`~bot.models.OutboxMessage` in
-the same transaction as the referral; :func:`deliver_outbox` sends what is due. A
-failed message stays in the table with its attempt count, last error and the time of
-its next attempt (exponential backoff, 30 s doubling up to 1 h); after
-``OUTBOX_MAX_ATTEMPTS`` it is left for a human to look at. Nothing is deleted.
+``bot.store.repository.create_referral`` writes an
+:class:`~bot.store.models.OutboxMessage` in the same transaction as the referral;
+:func:`deliver_outbox` sends what is due. A failed message stays in the table with
+its attempt count, last error and the time of its next attempt (exponential backoff,
+30 s doubling up to 1 h); after ``OUTBOX_MAX_ATTEMPTS`` it is left for a human to look
+at. Nothing is deleted.
 
 Delivery is at least once: if the process dies between the SMTP server accepting a
 message and the commit that marks it sent, it is sent again. Each message carries a
@@ -29,9 +30,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from bot.db import make_engine, make_session_factory, session_scope
-from bot.models import OutboxMessage, utcnow
 from bot.settings import Settings, load_settings
+from bot.store.db import make_engine, make_session_factory, session_scope
+from bot.store.models import OutboxMessage, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def deliver_outbox(
     several workers can run side by side; SQLite has a single writer anyway.
 
     Args:
-        session_factory: Makes sessions (``bot.db.make_session_factory``).
+        session_factory: Makes sessions (``bot.store.db.make_session_factory``).
         settings: SMTP server, sender address and attempt limit.
         now: The current time (the clock by default): messages whose
             ``next_attempt_at`` is not later are due.

@@ -22,10 +22,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot import repository
-from bot.models import UTC, Answer, CriterionVerdict, Referral, Screening
 from bot.staff import audit
-from bot.transcripts import TrackerStore
+from bot.store import repository
+from bot.store.models import UTC, Answer, CriterionVerdict, Referral, Screening
+from bot.store.transcripts import TrackerStore
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import vocab
-from bot.models import Answer, Screening
 from bot.screening.criteria import Criterion, Question, Trial
+from bot.store.models import Answer, Screening
 
 #: How the criteria file's canonical units read on screen.
 UNIT_LABELS = {

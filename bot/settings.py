@@ -231,7 +231,7 @@ def sender_secret(settings: Settings) -> bytes:
         settings: The settings naming the contact key.
 
     Returns:
-        32 secret bytes for :func:`bot.repository.sender_key`.
+        32 secret bytes for :func:`bot.store.repository.sender_key`.
     """
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF

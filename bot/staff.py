@@ -1,6 +1,6 @@
 """What study staff do: sign in, work the referral queue, and what each role may do.
 
-Plain functions over an open session, like :mod:`bot.repository` (the caller
+Plain functions over an open session, like :mod:`bot.store.repository` (the caller
 commits). The web console (:mod:`bot.console`) is a thin HTTP layer over them, so
 every rule here is tested without a browser, on SQLite and PostgreSQL.
 
@@ -24,7 +24,8 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from bot import vocab
-from bot.models import (
+from bot.settings import Settings
+from bot.store.models import (
     UTC,
     AuditEvent,
     Referral,
@@ -34,7 +35,6 @@ from bot.models import (
     StaffUser,
     StatusChange,
 )
-from bot.settings import Settings
 
 # --------------------------------------------------------------------------- #
 # Roles and permissions

@@ -1,7 +1,7 @@
 """Alembic environment: migrates the database named by DATABASE_URL.
 
 The URL comes, in this order, from ``config.attributes["url"]`` (set by
-``bot.db.upgrade_to_head``), ``-x url=...`` on the command line, and ``DATABASE_URL``
+``bot.store.db.upgrade_to_head``), ``-x url=...`` on the command line, and ``DATABASE_URL``
 read through ``bot.settings``. A caller may also pass an open connection in
 ``config.attributes["connection"]``.
 
@@ -19,8 +19,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
-from bot.db import make_engine
-from bot.models import Base
+from bot.store.db import make_engine
+from bot.store.models import Base
 from bot.settings import load_settings, resolve_database_url
 
 config = context.config

@@ -983,9 +983,9 @@ def check_app_db(env: dict[str, str]) -> dict[str, Any]:
     """Canaries among the stored answers, screenings and referrals."""
     from sqlalchemy import select
 
-    from bot.db import make_engine, session_scope
-    from bot.models import Answer, Referral, Screening
     from bot.settings import load_contact_key, load_settings
+    from bot.store.db import make_engine, session_scope
+    from bot.store.models import Answer, Referral, Screening
 
     settings = load_settings(env)
     engine = make_engine(settings.database_url, contact_key=load_contact_key(settings))

@@ -825,9 +825,9 @@ class OutcomeReader:
     """Reads screenings' outcomes from the action server's application database."""
 
     def __init__(self, env: Mapping[str, str]):
-        from bot.db import make_engine
-        from bot.repository import sender_key  # noqa: F401 - checked importable here
         from bot.settings import load_contact_key, load_settings, sender_secret
+        from bot.store.db import make_engine
+        from bot.store.repository import sender_key  # noqa: F401 - checked importable here
 
         self.settings = load_settings(dict(env))
         self.secret = sender_secret(self.settings)
@@ -840,9 +840,9 @@ class OutcomeReader:
         """The outcome of the sender's latest screening (None: none, or no outcome)."""
         from sqlalchemy import select
 
-        from bot.db import session_scope
-        from bot.models import Screening
-        from bot.repository import sender_key
+        from bot.store.db import session_scope
+        from bot.store.models import Screening
+        from bot.store.repository import sender_key
 
         key = sender_key(self.secret, channel, sender)
         with self._lock, session_scope(self.engine) as session:

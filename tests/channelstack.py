@@ -329,10 +329,10 @@ def screening_of(stack: Stack, channel: str, conversation_key: str) -> Any:
     """The latest screening of a conversation, found as the recorder finds it."""
     from sqlalchemy import select
 
-    from bot.db import make_engine, session_scope
-    from bot.models import Screening
-    from bot.repository import sender_key
     from bot.settings import load_contact_key, load_settings, sender_secret
+    from bot.store.db import make_engine, session_scope
+    from bot.store.models import Screening
+    from bot.store.repository import sender_key
 
     settings = load_settings(stack.env)
     key = sender_key(sender_secret(settings), channel, conversation_key)

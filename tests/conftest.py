@@ -26,8 +26,8 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.schema import CreateSchema, DropSchema
 
-from bot.db import create_all, make_engine, make_session_factory
 from bot.settings import Settings, load_settings
+from bot.store.db import create_all, make_engine, make_session_factory
 
 #: Where the PostgreSQL tests look for a server.
 POSTGRES_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
@@ -248,14 +248,14 @@ def make_tracker(domain: dict):
 @pytest.fixture
 def app_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, contact_key: bytes):
     """Point the actions at a fresh SQLite database (and a fresh recorder)."""
-    import bot.service
+    import bot.store.recorder
 
     url = f"sqlite:///{tmp_path / 'app.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("CONTACT_KEY", contact_key.decode())
-    monkeypatch.setattr(bot.service, "_recorder", None)
+    monkeypatch.setattr(bot.store.recorder, "_recorder", None)
     yield url
-    monkeypatch.setattr(bot.service, "_recorder", None)
+    monkeypatch.setattr(bot.store.recorder, "_recorder", None)
 
 
 # --------------------------------------------------------------------------- #
@@ -283,7 +283,7 @@ def fast_hasher():
 @pytest.fixture
 def tracker_url(tmp_path: Path) -> str:
     """A SQLite tracker store (Rasa's ``events`` table, empty) in tmp_path."""
-    from bot.transcripts import EVENTS
+    from bot.store.transcripts import EVENTS
 
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
     engine = create_engine(url, future=True)
@@ -304,7 +304,7 @@ def staff_world_template(tmp_path_factory: pytest.TempPathFactory, trial, fast_h
     import staffdata as sd
 
     from bot import staff
-    from bot.db import session_scope
+    from bot.store.db import session_scope
 
     work = tmp_path_factory.mktemp("staff-world")
     key = Fernet.generate_key()
@@ -433,7 +433,7 @@ def console(staff_world):
     from staffdata import ConsoleHandle, LiveServer
 
     from bot.console import make_app
-    from bot.transcripts import TrackerStore
+    from bot.store.transcripts import TrackerStore
 
     tracker = TrackerStore(staff_world.tracker_url)
     app = make_app(

@@ -22,10 +22,10 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Engine
 
-from bot.db import make_engine, session_scope
-from bot.models import Answer, OutboxMessage, Referral, Screening
-from bot.repository import sender_key
 from bot.settings import Settings, load_contact_key, load_settings, sender_secret
+from bot.store.db import make_engine, session_scope
+from bot.store.models import Answer, OutboxMessage, Referral, Screening
+from bot.store.repository import sender_key
 from ops import stack as st
 from ops.screening import EXPECTED, OPENING, SCRIPTS, Transcript, asked_fact, texts
 

@@ -1,7 +1,7 @@
 """Test data for the staff side: realistic screenings, referrals and transcripts.
 
-Screenings are built through ``bot.repository`` and evaluated by the real engine, so
-their verdicts and outcomes are what the assistant would have recorded. Transcripts
+Screenings are built through ``bot.store.repository`` and evaluated by the real engine,
+so their verdicts and outcomes are what the assistant would have recorded. Transcripts
 are written to a tracker store with Rasa's ``events`` schema, as Rasa writes them.
 """
 
@@ -21,13 +21,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from bot import repository
-from bot.models import UTC, Answer, Screening
 from bot.screening.criteria import Trial
 from bot.screening.engine import Answer as EngineAnswer
 from bot.screening.engine import evaluate
 from bot.settings import Settings
-from bot.transcripts import EVENTS
+from bot.store import repository
+from bot.store.models import UTC, Answer, Screening
+from bot.store.transcripts import EVENTS
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)  # a Monday: ISO week 2026-W45
 

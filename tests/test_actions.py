@@ -21,9 +21,9 @@ from actions.result import ScreeningResult
 from actions.screening_form import ValidateScreeningForm
 from actions.stop import StopScreening
 from actions.why_ask import WhyAsk
-from bot import repository
-from bot.db import make_engine, session_scope
-from bot.models import Referral, Screening
+from bot.store import repository
+from bot.store.db import make_engine, session_scope
+from bot.store.models import Referral, Screening
 
 DATE = "2026-11-24"
 NO_EXCLUSIONS = {

@@ -24,8 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bot import analytics
-from bot.db import make_engine, make_session_factory, session_scope, upgrade_to_head
-from bot.models import AnalyticsEvent
+from bot.store.db import (
+    make_engine,
+    make_session_factory,
+    session_scope,
+    upgrade_to_head,
+)
+from bot.store.models import AnalyticsEvent
 
 ROOT = Path(__file__).resolve().parent.parent
 RABBITMQ = ("127.0.0.1", 5672)

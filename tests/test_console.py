@@ -21,8 +21,8 @@ from staffdata import CONTACT, STAFF_ACCOUNTS, ConsoleHandle
 
 from bot import staff, vocab
 from bot.console.app import CONSOLE
-from bot.models import AuditEvent, Referral, StaffNote, StaffSession, StaffUser
-from bot.transcripts import HIDDEN
+from bot.store.models import AuditEvent, Referral, StaffNote, StaffSession, StaffUser
+from bot.store.transcripts import HIDDEN
 
 PUBLIC = {("GET", "/login"), ("POST", "/login")}
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from staffdata import CONTACT, STAFF_ACCOUNTS, ConsoleHandle
 
 from bot import vocab
-from bot.models import AuditEvent, Referral, StaffNote
+from bot.store.models import AuditEvent, Referral, StaffNote
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "results" / "screenshots"

@@ -399,7 +399,12 @@ async def _exercise_stores(env: dict[str, str], tmp_path: Path) -> None:
     from rasa.shared.core.trackers import DialogueStateTracker
 
     from bot import analytics
-    from bot.db import make_engine, make_session_factory, session_scope, upgrade_to_head
+    from bot.store.db import (
+        make_engine,
+        make_session_factory,
+        session_scope,
+        upgrade_to_head,
+    )
 
     endpoints = AvailableEndpoints.read_endpoints(str(ENDPOINTS))
     broker = await EventBroker.create(endpoints.event_broker)

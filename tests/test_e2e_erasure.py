@@ -12,12 +12,12 @@ import pytest
 import test_e2e_rest
 from sqlalchemy import select
 
-from bot.db import session_scope
-from bot.models import AuditEvent, OutboxMessage, Referral, Screening
-from bot.repository import sender_key
 from bot.screening.erasure import CHAT_ACTOR
 from bot.settings import sender_secret
-from bot.transcripts import TrackerStore
+from bot.store.db import session_scope
+from bot.store.models import AuditEvent, OutboxMessage, Referral, Screening
+from bot.store.repository import sender_key
+from bot.store.transcripts import TrackerStore
 from ops.screening import LIKELY, run_screening, texts
 
 pytestmark = pytest.mark.e2e

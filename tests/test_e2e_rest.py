@@ -26,10 +26,10 @@ from channelstack import need_model
 from netsupport import SMTPServer, free_port
 from sqlalchemy import select
 
-from bot.db import make_engine, make_session_factory, session_scope
-from bot.models import Answer, Referral, Screening
 from bot.notify import deliver_outbox
 from bot.settings import load_contact_key, load_settings
+from bot.store.db import make_engine, make_session_factory, session_scope
+from bot.store.models import Answer, Referral, Screening
 from ops.screening import LIKELY, asked_fact, run_screening, texts
 
 pytestmark = pytest.mark.e2e
@@ -161,8 +161,8 @@ def screen(
 
 
 def screening_of(stack: Stack, sender: str) -> Screening:
-    from bot.repository import sender_key
     from bot.settings import sender_secret
+    from bot.store.repository import sender_key
 
     key = sender_key(sender_secret(stack.settings), "rest", sender)
     with session_scope(stack.engine) as session:

@@ -14,9 +14,12 @@ from sqlalchemy import func, select
 
 from actions.confirm_erasure import ConfirmErasure
 from actions.erase_data import EraseData
-from bot import repository
-from bot.db import session_scope
-from bot.models import (
+from bot.retention import erase_conversation
+from bot.screening.conversation import evaluate_state
+from bot.screening.erasure import CHAT_ACTOR, ERASED_MARK, confirms_erasure
+from bot.store import repository
+from bot.store.db import session_scope
+from bot.store.models import (
     Answer,
     AuditEvent,
     CriterionVerdict,
@@ -24,10 +27,7 @@ from bot.models import (
     Referral,
     Screening,
 )
-from bot.retention import erase_conversation
-from bot.screening.conversation import evaluate_state
-from bot.screening.erasure import CHAT_ACTOR, ERASED_MARK, confirms_erasure
-from bot.service import ContactDetails, ScreeningRecorder
+from bot.store.recorder import ContactDetails, ScreeningRecorder
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 ANSWERS = {"age": {"value": 54, "text": "54"}}
@@ -185,7 +185,7 @@ def test_rasas_save_writes_back_a_transcript_deleted_during_the_turn(tmp_path):
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import ActionExecuted
 
-    from bot.transcripts import TrackerStore
+    from bot.store.transcripts import TrackerStore
 
     store = SQLTrackerStore(
         Domain.from_dict({}), dialect="sqlite", db=str(tmp_path / "t.db")
@@ -213,7 +213,7 @@ def test_the_store_deletes_everything_before_the_erasure_mark(rasa_store, tmp_pa
         UserUttered,
     )
 
-    from bot.transcripts import TrackerStore
+    from bot.store.transcripts import TrackerStore
 
     _turn(rasa_store, "p", [SessionStarted()] + _conversation("I am 54"))
     _turn(rasa_store, "other", [SessionStarted()] + _conversation("I am 61"))

@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 
 from bot import export, vocab
 from bot.__main__ import main
-from bot.db import session_scope, upgrade_to_head
 from bot.export import FHIR_SUBJECT_STATUS, ExportOptions
-from bot.models import AuditEvent, Screening
+from bot.store.db import session_scope, upgrade_to_head
+from bot.store.models import AuditEvent, Screening
 
 NOW = sd.T0 + timedelta(days=30)
 
@@ -411,7 +411,7 @@ def cli_env(tmp_path, monkeypatch, contact_key, trial, settings):
     monkeypatch.setenv("CONTACT_KEY", contact_key.decode())
     monkeypatch.delenv("STAFF_PASSWORD", raising=False)
     upgrade_to_head(url)
-    from bot.db import make_engine
+    from bot.store.db import make_engine
 
     engine = make_engine(url, contact_key=contact_key)
     with session_scope(engine) as session:

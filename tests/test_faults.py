@@ -55,8 +55,8 @@ from prodsupport import (
 )
 from sqlalchemy import create_engine, select, text
 
-from bot.db import session_scope
-from bot.models import OutboxMessage
+from bot.store.db import session_scope
+from bot.store.models import OutboxMessage
 from channels.common import kind_text
 from ops import stack as st
 from ops.screening import texts
@@ -310,7 +310,7 @@ def test_database_restart_between_and_during_turns_loses_nothing(stack: FaultSta
 
     # 2. During a turn: the action server's write is held by a table lock, the
     #    database stops at once (as in a crash) and stays down longer than the
-    #    action server waits for it (bot.service.DB_RETRY_SECONDS): the write is
+    #    action server waits for it (bot.store.recorder.DB_RETRY_SECONDS): the write is
     #    given up, the turn goes on, and Rasa's save of the turn waits for the
     #    database, which then comes back.
     app_url = stack.cluster.env["DATABASE_URL"]
@@ -334,7 +334,7 @@ def test_database_restart_between_and_during_turns_loses_nothing(stack: FaultSta
 
     # 3. During the last turn (the result, which no later turn would write
     #    again): the database stops at once, and is started again once the
-    #    action server's write has noticed and waits for it (bot.service retries;
+    #    action server's write has noticed and waits for it (bot.store.recorder retries;
     #    without that, the result would be shown but never recorded).
     while talk.pending != "consent":
         talk.answer()
@@ -613,12 +613,12 @@ def test_a_recorder_write_is_retried_while_the_database_is_unreachable(
 
     from sqlalchemy.exc import IntegrityError, OperationalError
 
-    from bot import repository
-    from bot.db import create_all, make_engine
-    from bot.models import Screening
     from bot.screening.conversation import evaluate_state
     from bot.screening.criteria import load_trial
-    from bot.service import ScreeningRecorder
+    from bot.store import repository
+    from bot.store.db import create_all, make_engine
+    from bot.store.models import Screening
+    from bot.store.recorder import ScreeningRecorder
 
     trial = load_trial()
     engine = make_engine(settings.database_url)

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot import repository, vocab
-from bot.db import session_scope
-from bot.models import UTC, OutboxMessage
+from bot import vocab
 from bot.notify import DeliveryReport, backoff, deliver_outbox, run_outbox_worker
 from bot.settings import Settings
+from bot.store import repository
+from bot.store.db import session_scope
+from bot.store.models import UTC, OutboxMessage
 
 if TYPE_CHECKING:
     from tests.conftest import SMTPServer

@@ -19,9 +19,18 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import repository, vocab
-from bot.db import alembic_config, make_engine, session_scope, upgrade_to_head
-from bot.models import (
+from bot import vocab
+from bot.settings import (
+    PROJECT_ROOT,
+    Settings,
+    load_contact_key,
+    load_settings,
+    resolve_database_url,
+    sender_secret,
+)
+from bot.store import repository
+from bot.store.db import alembic_config, make_engine, session_scope, upgrade_to_head
+from bot.store.models import (
     UTC,
     Answer,
     AuditEvent,
@@ -31,14 +40,6 @@ from bot.models import (
     Referral,
     Screening,
     StatusChange,
-)
-from bot.settings import (
-    PROJECT_ROOT,
-    Settings,
-    load_contact_key,
-    load_settings,
-    resolve_database_url,
-    sender_secret,
 )
 
 T0 = datetime(2025, 6, 6, 9, 30, tzinfo=UTC)

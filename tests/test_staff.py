@@ -17,9 +17,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import staff, vocab
-from bot.db import session_scope
 from bot.funnel import PURGED, compute_funnel, iso_week
-from bot.models import (
+from bot.retention import erase_person, run_retention
+from bot.review import criteria_summary, format_value
+from bot.screening.engine import evaluate
+from bot.settings import Settings
+from bot.store.db import session_scope
+from bot.store.models import (
     Answer,
     AuditEvent,
     CriterionVerdict,
@@ -28,12 +32,8 @@ from bot.models import (
     StaffSession,
     StaffUser,
 )
-from bot.retention import erase_person, run_retention
-from bot.review import criteria_summary, format_value
-from bot.screening.engine import evaluate
-from bot.service import ScreeningRecorder
-from bot.settings import Settings
-from bot.transcripts import HIDDEN, TrackerStore, build_transcript
+from bot.store.recorder import ScreeningRecorder
+from bot.store.transcripts import HIDDEN, TrackerStore, build_transcript
 
 NOW = sd.T0 + timedelta(days=30)
 
@@ -446,7 +446,7 @@ def test_tracker_store_missing_or_broken_is_not_an_error(tmp_path) -> None:
 
 
 # --------------------------------------------------------------------------- #
-# The service links screenings to their conversation (encrypted at rest)
+# The recorder links screenings to their conversation (encrypted at rest)
 # --------------------------------------------------------------------------- #
 
 

@@ -50,8 +50,11 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot import export, funnel, review, staff, vocab
 from bot.console.charts import bar_chart
-from bot.db import make_session_factory, session_scope
-from bot.models import (
+from bot.retention import erase_person
+from bot.screening.criteria import Trial, load_trial
+from bot.settings import Settings
+from bot.store.db import make_session_factory, session_scope
+from bot.store.models import (
     UTC,
     AuditEvent,
     Referral,
@@ -60,10 +63,7 @@ from bot.models import (
     StaffUser,
     StatusChange,
 )
-from bot.retention import erase_person
-from bot.screening.criteria import Trial, load_trial
-from bot.settings import Settings
-from bot.transcripts import TrackerStore
+from bot.store.transcripts import TrackerStore
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ import logging
 from aiohttp import web
 
 from bot.console.app import make_app
-from bot.db import make_engine, upgrade_to_head
 from bot.settings import Settings
+from bot.store.db import make_engine, upgrade_to_head
 
 logger = logging.getLogger(__name__)
 

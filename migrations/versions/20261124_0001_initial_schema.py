@@ -1,6 +1,6 @@
 """Initial schema: screenings, answers, verdicts, referrals, staff, audit, outbox.
 
-Generated with ``alembic revision --autogenerate`` from ``bot/models.py`` and tidied
+Generated with ``alembic revision --autogenerate`` from ``bot/store/models.py`` and tidied
 by hand (vocabularies written once below). The vocabularies are frozen copies of
 ``bot.vocab`` as of this revision: a revision never imports application code.
 

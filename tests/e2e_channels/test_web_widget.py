@@ -378,7 +378,7 @@ def test_deleting_answers_in_the_widget_forgets_them_in_the_browser(
     nothing back."""
     if not (AXE.exists() and SOCKET_IO.exists()):
         skip_or_fail("web/node_modules missing: run `npm ci` in web/ (make web)")
-    from bot.transcripts import TrackerStore
+    from bot.store.transcripts import TrackerStore
 
     page = Widget(browser, f"{stack.widget_url}/")
     # A new person on this browser: forget what was kept, on a page of the same

@@ -24,8 +24,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from bot import models
 from bot.settings import PROJECT_ROOT, resolve_database_url
+from bot.store import models
 
 #: What ``session_scope`` accepts: an engine, or a factory such as a sessionmaker.
 SessionSource = Engine | Callable[[], Session]

@@ -1,7 +1,7 @@
 """What the dialogue records: screenings, answers, verdicts and referrals.
 
 The actions call :class:`ScreeningRecorder`; it maps the conversation's state (the
-JSON answers kept in the tracker) onto the database through :mod:`bot.repository`.
+JSON answers kept in the tracker) onto the database through :mod:`bot.store.repository`.
 Each call syncs the whole state, so a turn that could not be written (database
 briefly away) is written by the next one: nothing the person said is lost. A write
 that fails for want of a connection is also retried for a few seconds
@@ -24,12 +24,13 @@ from typing import Any, Mapping
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 
-from bot import db, repository, retention, vocab
+from bot import retention, vocab
 from bot.screening import conversation
 from bot.screening.criteria import Trial
 from bot.screening.engine import Evaluation
 from bot.screening.erasure import CHAT_ACTOR
 from bot.settings import Settings, load_settings, sender_secret
+from bot.store import db, repository
 
 logger = logging.getLogger(__name__)
 

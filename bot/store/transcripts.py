@@ -37,8 +37,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine, make_url
 
-from bot.models import UTC
 from bot.settings import resolve_database_url
+from bot.store.models import UTC
 
 logger = logging.getLogger(__name__)
 

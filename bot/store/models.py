@@ -9,13 +9,13 @@ Conventions:
     * Contact details on :class:`Referral` are encrypted with Fernet
       (:class:`EncryptedText`); the raw table holds only ciphertext.
     * A channel's sender id is never stored in clear: :attr:`Screening.sender_key`
-      holds a keyed hash of it (``bot.repository.sender_key``), and
+      holds a keyed hash of it (``bot.store.repository.sender_key``), and
       :attr:`Screening.conversation_id`, which the staff console needs to find the
       transcript in Rasa's tracker store, is encrypted like contact details (on SMS
       and WhatsApp the sender id is the person's phone number).
 
 The schema is created by the Alembic migrations in ``migrations/``; ``create_all`` in
-``bot.db`` is for tests and throwaway databases.
+``bot.store.db`` is for tests and throwaway databases.
 """
 
 from __future__ import annotations
@@ -106,8 +106,8 @@ class UTCDateTime(TypeDecorator):
 
 
 # The Fernet used for contact details, per engine (keyed by its dialect object, which
-# is what a TypeDecorator sees). Set by bot.db.make_engine; otherwise resolved from
-# the settings on first use.
+# is what a TypeDecorator sees). Set by bot.store.db.make_engine; otherwise resolved
+# from the settings on first use.
 _CIPHERS: weakref.WeakKeyDictionary[Dialect, Any] = weakref.WeakKeyDictionary()
 
 
@@ -136,7 +136,7 @@ def _cipher(dialect: Dialect) -> Any:
 class EncryptedText(TypeDecorator):
     """Text encrypted at rest with Fernet (AES-128-CBC with HMAC-SHA256).
 
-    The key comes from the engine (``bot.db.make_engine(contact_key=...)``) or, by
+    The key comes from the engine (``bot.store.db.make_engine(contact_key=...)``) or, by
     default, from ``CONTACT_KEY`` / ``CONTACT_KEY_FILE``. Ciphertext is randomized,
     so these columns cannot be searched or compared in SQL.
     """

@@ -1,7 +1,7 @@
 """What the dialogue actions and the console do to the database.
 
 Every function takes an open :class:`~sqlalchemy.orm.Session` and leaves committing
-to the caller (``bot.db.session_scope``), so one dialogue turn is one transaction.
+to the caller (``bot.store.db.session_scope``), so one dialogue turn is one transaction.
 Times are passed in (``now``) rather than read from the clock, which keeps tests
 deterministic; they must be timezone-aware.
 """
@@ -19,7 +19,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot import vocab
-from bot.models import (
+from bot.settings import Settings
+from bot.store.models import (
     Answer,
     AuditEvent,
     CriterionVerdict,
@@ -30,7 +31,6 @@ from bot.models import (
     StatusChange,
     utcnow,
 )
-from bot.settings import Settings
 
 #: Characters of a public reference: digits and capitals without 0/O, 1/I/L and U,
 #: so a reference read out on the phone is not misheard.
