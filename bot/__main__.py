@@ -159,7 +159,8 @@ def _create_admin(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from bot import export, staff
+    from bot import staff
+    from bot.reports import export
     from bot.screening.criteria import load_trial
     from bot.settings import load_settings
     from bot.store.db import make_engine, session_scope, upgrade_to_head

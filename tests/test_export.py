@@ -24,9 +24,10 @@ import staffdata as sd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import export, vocab
+from bot import vocab
 from bot.__main__ import main
-from bot.export import FHIR_SUBJECT_STATUS, ExportOptions
+from bot.reports import export
+from bot.reports.export import FHIR_SUBJECT_STATUS, ExportOptions
 from bot.store.db import session_scope, upgrade_to_head
 from bot.store.models import AuditEvent, Screening
 

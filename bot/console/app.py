@@ -48,8 +48,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from bot import export, funnel, review, staff, vocab
+from bot import staff, vocab
 from bot.console.charts import bar_chart
+from bot.reports import export, funnel, review
 from bot.retention import erase_person
 from bot.screening.criteria import Trial, load_trial
 from bot.settings import Settings

@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot import vocab
-from bot.review import current_answers, format_number
+from bot.reports.review import current_answers, format_number
 from bot.screening.criteria import Question, Trial
 from bot.store.models import UTC, Screening
 
