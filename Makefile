@@ -61,8 +61,10 @@ test: system $(MODEL) web ## Set up if needed, then run every test (lint, pytest
 test-fast: system $(STAMP) $(SPACY_MODEL)/meta.json ## Tests that need no trained model
 	$(PY) -m pytest -q -m "not rasa and not e2e"
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff check, ruff format --check, mypy (pyproject.toml); also .pre-commit-config.yaml
 	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+	$(VENV)/bin/mypy
 
 crossval: $(STAMP) $(SPACY_MODEL)/meta.json ## NLU 5-fold cross-validation (intent and entity F1)
 	$(RASA) test nlu --nlu data/nlu --cross-validation --folds 5 --out results/crossval
