@@ -1,6 +1,6 @@
 """action_erase_data: on a clear yes, delete the person's data and this conversation.
 
-The application data goes at once (``bot.retention.erase_conversation``, audited by
+The application data goes at once (``bot.jobs.retention.erase_conversation``, audited by
 reference only). The transcript cannot be deleted from here: Rasa saves the turn
 after this action and would write it back. So the conversation ends with a new
 session marked as erased (``bot.screening.erasure.ERASED_MARK``), and the tracker store

@@ -44,7 +44,7 @@ def _migrate(_: argparse.Namespace) -> int:
 
 
 def _outbox(args: argparse.Namespace) -> int:
-    from bot.notify import run_outbox_worker
+    from bot.jobs.notify import run_outbox_worker
     from bot.settings import load_settings
     from bot.store.db import make_engine, make_session_factory, upgrade_to_head
 
@@ -62,7 +62,7 @@ def _analytics(args: argparse.Namespace) -> int:
     import asyncio
     import json
 
-    from bot import analytics
+    from bot.jobs import analytics
     from bot.settings import load_settings, sender_secret
     from bot.store.db import (
         make_engine,
@@ -214,7 +214,7 @@ def _tracker(settings):  # noqa: ANN001, ANN202 - tiny local helper
 
 
 def _retention(args: argparse.Namespace) -> int:
-    from bot.retention import run_retention
+    from bot.jobs.retention import run_retention
     from bot.settings import load_settings
     from bot.store.db import make_engine, session_scope, upgrade_to_head
     from bot.store.models import utcnow
@@ -247,7 +247,7 @@ def _retention(args: argparse.Namespace) -> int:
 
 
 def _erase(args: argparse.Namespace) -> int:
-    from bot.retention import erase_person
+    from bot.jobs.retention import erase_person
     from bot.settings import load_settings
     from bot.store.db import make_engine, session_scope, upgrade_to_head
     from bot.store.models import utcnow

@@ -1,4 +1,4 @@
-"""The screening analytics (``bot.analytics``): Rasa-shaped events through a real
+"""The screening analytics (``bot.jobs.analytics``): Rasa-shaped events through a real
 RabbitMQ queue into the application database, on SQLite and PostgreSQL.
 
 Events are built with Rasa's own event classes (``Event.as_dict()`` plus
@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from bot import analytics
+from bot.jobs import analytics
 from bot.store.db import (
     make_engine,
     make_session_factory,

@@ -398,7 +398,7 @@ async def _exercise_stores(env: dict[str, str], tmp_path: Path) -> None:
     from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from bot import analytics
+    from bot.jobs import analytics
     from bot.store.db import (
         make_engine,
         make_session_factory,

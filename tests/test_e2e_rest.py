@@ -26,7 +26,7 @@ from channelstack import need_model
 from netsupport import SMTPServer, free_port
 from sqlalchemy import select
 
-from bot.notify import deliver_outbox
+from bot.jobs.notify import deliver_outbox
 from bot.settings import load_contact_key, load_settings
 from bot.store.db import make_engine, make_session_factory, session_scope
 from bot.store.models import Answer, Referral, Screening

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from actions.confirm_erasure import ConfirmErasure
 from actions.erase_data import EraseData
-from bot.retention import erase_conversation
+from bot.jobs.retention import erase_conversation
 from bot.screening.conversation import evaluate_state
 from bot.screening.erasure import CHAT_ACTOR, ERASED_MARK, confirms_erasure
 from bot.store import repository

@@ -413,7 +413,7 @@ def test_mail_server_down_referrals_wait_in_the_outbox_and_go_once(
         assert all(m.last_error for m in outbox().values())
 
         smtp.start()
-        # The first retry is due 30 s after the failure (bot.notify.BACKOFF_BASE).
+        # The first retry is due 30 s after the failure (bot.jobs.notify.BACKOFF_BASE).
         sent = wait_for(
             lambda: all(m.sent_at is not None for m in outbox().values()), 60
         )

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot import vocab
-from bot.notify import DeliveryReport, backoff, deliver_outbox, run_outbox_worker
+from bot.jobs.notify import DeliveryReport, backoff, deliver_outbox, run_outbox_worker
 from bot.settings import Settings
 from bot.store import repository
 from bot.store.db import session_scope

@@ -17,9 +17,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import staff, vocab
+from bot.jobs.retention import erase_person, run_retention
 from bot.reports.funnel import PURGED, compute_funnel, iso_week
 from bot.reports.review import criteria_summary, format_value
-from bot.retention import erase_person, run_retention
 from bot.screening.engine import evaluate
 from bot.settings import Settings
 from bot.store.db import session_scope

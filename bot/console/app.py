@@ -50,8 +50,8 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot import staff, vocab
 from bot.console.charts import bar_chart
+from bot.jobs.retention import erase_person
 from bot.reports import export, funnel, review
-from bot.retention import erase_person
 from bot.screening.criteria import Trial, load_trial
 from bot.settings import Settings
 from bot.store.db import make_session_factory, session_scope

@@ -5,7 +5,7 @@ replies "Yes, delete" and "No, keep them". Only a clear yes deletes: a deletion
 cannot be undone, so anything else (a no, a question, an answer to the screening,
 silence that comes back as something else) keeps everything.
 
-The erasure itself is :func:`bot.retention.erase_conversation`. The transcript is
+The erasure itself is :func:`bot.jobs.retention.erase_conversation`. The transcript is
 deleted by the tracker store when it saves the turn (``stores.tracker_store``):
 the action ends the conversation with a ``session_started`` event carrying
 :data:`ERASED_MARK` in its metadata, and every stored event of that conversation

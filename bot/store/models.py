@@ -438,7 +438,7 @@ class OutboxMessage(Base):
     """A notification waiting to be sent (transactional outbox).
 
     Written in the same transaction as the record it announces, sent later by
-    ``bot.notify.deliver_outbox``; never deleted when delivery fails.
+    ``bot.jobs.notify.deliver_outbox``; never deleted when delivery fails.
     """
 
     __tablename__ = "outbox_messages"
@@ -468,12 +468,12 @@ class OutboxMessage(Base):
 
 class AnalyticsEvent(Base):
     """One conversation event from Rasa's event broker, cut down to what the
-    screening analytics needs (``bot.analytics``).
+    screening analytics needs (``bot.jobs.analytics``).
 
     Never the message text and never the sender id: ``sender_key`` is a keyed hash of
-    the conversation id (``bot.analytics.conversation_key``). ``event_key`` is unique,
-    so an event that RabbitMQ delivers twice (Rasa republishes after a reconnect) is
-    stored once.
+    the conversation id (``bot.jobs.analytics.conversation_key``). ``event_key`` is
+    unique, so an event that RabbitMQ delivers twice (Rasa republishes after a
+    reconnect) is stored once.
     """
 
     __tablename__ = "analytics_events"

@@ -24,7 +24,8 @@ from typing import Any, Mapping
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 
-from bot import retention, vocab
+from bot import vocab
+from bot.jobs import retention
 from bot.screening import conversation
 from bot.screening.criteria import Trial
 from bot.screening.engine import Evaluation
@@ -228,7 +229,7 @@ class ScreeningRecorder:
         """Delete everything recorded about this conversation's person ("delete my
         answers" in the chat); return the deleted screenings' references.
 
-        The same erasure as the console's (``bot.retention``), audited by reference
+        The same erasure as the console's (``bot.jobs.retention``), audited by reference
         only with the actor :data:`bot.screening.erasure.CHAT_ACTOR`. The transcript is
         left to the tracker store, which deletes it when it saves the turn (see
         ``bot.screening.erasure``): deleting it from here, during the turn, would let
