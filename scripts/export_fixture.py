@@ -118,7 +118,7 @@ def export(db: Path, out: Path) -> None:
     _environment(copy)
     for name in ("bot.store.models", "bot.models", "bot.clock"):
         try:
-            setattr(importlib.import_module(name), "utcnow", lambda: NOW)
+            importlib.import_module(name).utcnow = lambda: NOW
         except ImportError:
             continue
     # The FHIR Bundle's own id is random (uuid4): fixed here, like the clock.
