@@ -41,7 +41,6 @@ VALUE_ENTITY_FACTS = {
     "child_pugh": "child_pugh",
     "he_grade": "encephalopathy",
 }
-TOPIC_ENTITY = "topic"
 
 # Text shown for an optional field that was skipped.
 NOT_GIVEN = "not given"

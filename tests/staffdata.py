@@ -26,7 +26,7 @@ from bot.screening.engine import Answer as EngineAnswer
 from bot.screening.engine import evaluate
 from bot.settings import Settings
 from bot.store import repository
-from bot.store.models import UTC, Answer, Screening
+from bot.store.models import UTC, Answer
 from bot.store.transcripts import EVENTS
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)  # a Monday: ISO week 2026-W45
@@ -310,11 +310,6 @@ def _tracker_engine(url: str) -> Engine:
     if url not in _ENGINES:
         _ENGINES[url] = create_engine(url, future=True, poolclass=NullPool)
     return _ENGINES[url]
-
-
-def screening_row(session: Session, reference: str) -> Screening | None:
-    """The screening with ``reference``."""
-    return repository.screening_by_reference(session, reference)
 
 
 # --------------------------------------------------------------------------- #

@@ -234,11 +234,6 @@ class ConsumerStats:
     rejected: int = 0
     requeued: int = 0
 
-    @property
-    def handled(self) -> int:
-        """Messages acknowledged or rejected (requeued ones not counted)."""
-        return self.stored + self.duplicates + self.skipped + self.rejected
-
 
 def store_event(session_factory: Callable[[], Session], row: AnalyticsEvent) -> bool:
     """Commit one row in a transaction of its own.

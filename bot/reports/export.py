@@ -36,8 +36,6 @@ from bot.reports.review import current_answers, format_number
 from bot.screening.criteria import Question, Trial
 from bot.store.models import UTC, Screening
 
-FORMATS = ("json", "csv", "fhir")
-
 #: R4 ResearchSubject.status per outcome (value set research-subject-status):
 #: the pre-screen never makes anyone "eligible" or "on-study"; the site decides.
 FHIR_SUBJECT_STATUS: dict[str | None, str] = {

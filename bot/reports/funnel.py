@@ -41,7 +41,6 @@ COMPLETED = (vocab.LIKELY_ELIGIBLE, vocab.NEEDS_REVIEW, vocab.INELIGIBLE)
 AFTER_LAST_QUESTION = "(after the last question)"
 PURGED = "(answers purged)"
 
-STAGES = ("started", "consented", "completed", "referred")
 #: An open screening with no activity for this long counts as dropped off.
 ABANDONED_AFTER = timedelta(days=1)
 COLUMNS = ("started", "consented", "completed", *vocab.OUTCOMES, "running", "referred")

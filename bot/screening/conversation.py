@@ -186,12 +186,6 @@ def _match_reply(trial: Trial, question: Question, text: str) -> tuple[bool, Any
     return False, None
 
 
-def is_quick_reply(trial: Trial, question: Question, text: str) -> bool:
-    """True when ``text`` is exactly one of the question's quick replies (a tap)."""
-    folded = (text or "").strip().casefold()
-    return any(folded == c.label.casefold() for c in quick_replies(trial, question))
-
-
 def _from_parsed(parsed: parsing.Parsed) -> Interpretation:
     if parsed.unknown:
         return Interpretation(unknown=True)

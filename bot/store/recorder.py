@@ -246,16 +246,6 @@ class ScreeningRecorder:
             )
             return list(report.references)
 
-    def unfinished_reference(self, *, sender_id: str, channel: str) -> str | None:
-        """The reference of the sender's running screening, if there is one."""
-        with db.session_scope(self.engine) as session:
-            screening = repository.latest_screening(
-                session, self.sender_key(channel, sender_id)
-            )
-            if screening is None or screening.finished_at is not None:
-                return None
-            return screening.reference
-
 
 _lock = threading.Lock()
 _recorder: ScreeningRecorder | None = None
