@@ -16,7 +16,8 @@ from bot.screening.criteria import Trial, load_trial
 from bot.screening.engine import Evaluation
 from bot.screening.messages import render
 from bot.settings import load_settings
-from bot.store.recorder import ScreeningRecorder, get_recorder, utcnow
+from bot.store.models import utcnow
+from bot.store.recorder import ScreeningRecorder, get_recorder
 
 logger = logging.getLogger(__name__)
 

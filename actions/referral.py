@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions import constants as c
-from bot.store.recorder import ContactDetails
+from bot.store.models import ContactDetails
 
 ACTION_NAME = "action_submit_referral"
 logger = logging.getLogger(__name__)

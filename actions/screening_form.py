@@ -38,7 +38,7 @@ from bot.screening.conversation import (
     split_other_values,
     values_for_other_facts,
 )
-from bot.store.recorder import utcnow
+from bot.store.models import utcnow
 
 ACTION_NAME = "validate_screening_form"
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot.staff import audit
 from bot.store import repository
-from bot.store.models import UTC, Answer, CriterionVerdict, Referral, Screening
+from bot.store.models import Answer, CriterionVerdict, Referral, Screening
 from bot.store.transcripts import TrackerStore
 
 logger = logging.getLogger(__name__)
@@ -276,8 +276,3 @@ def run_retention(
         cutoff.isoformat(),
     )
     return report
-
-
-def utcnow() -> datetime:
-    """The current time, aware UTC."""
-    return datetime.now(UTC)

@@ -52,7 +52,6 @@ from bot.staff.referrals import (
     REASON_MAX_CHARS,
     STATUS_LABELS,
     TRANSITIONS,
-    ContactDetails,
     add_note,
     assign,
     change_status,
@@ -68,6 +67,7 @@ from bot.staff.sessions import (
     start_session,
 )
 from bot.staff.text import StaffError, clean_text
+from bot.store.models import ContactDetails
 
 __all__ = [
     "ERASE",

@@ -5,7 +5,6 @@ Plain functions over an open session (the caller commits); each change is audite
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -14,7 +13,13 @@ from bot import vocab
 from bot.staff.audit import audit
 from bot.staff.permissions import REVEAL, can
 from bot.staff.text import StaffError, clean_text
-from bot.store.models import Referral, StaffNote, StaffUser, StatusChange
+from bot.store.models import (
+    ContactDetails,
+    Referral,
+    StaffNote,
+    StaffUser,
+    StatusChange,
+)
 
 #: The allowed next statuses of a referral. A referral moves forward one step at a
 #: time; "not enrolled" (with a reason) can end it at any step before enrolment.
@@ -178,17 +183,6 @@ def assign(
         assignee=assignee.username if assignee else None,
     )
     session.flush()
-
-
-@dataclass(frozen=True)
-class ContactDetails:
-    """A referral's contact details, decrypted for one audited reveal."""
-
-    name: str | None
-    phone: str | None
-    email: str | None
-    best_time: str | None
-    consent_given_at: datetime | None
 
 
 def reveal_contacts(

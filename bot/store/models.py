@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -301,6 +302,23 @@ class StaffUser(Base):
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.username} {self.role}>"
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    """What a person agreed to share with the study team, in the clear.
+
+    The chat gives them to the recorder, which stores them encrypted on a
+    :class:`Referral`; the console reads them back for one audited reveal. Every field
+    may be missing (optional fields the person skipped, or purged).
+    """
+
+    name: str | None
+    phone: str | None
+    email: str | None
+    best_time: str | None
+    #: When the person consented to being contacted (``None``: now, when referring).
+    consent_given_at: datetime | None = None
 
 
 class Referral(Base):

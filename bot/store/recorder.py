@@ -17,8 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Mapping
 
 from sqlalchemy import exc as sa_exc
@@ -32,6 +31,7 @@ from bot.screening.engine import Evaluation
 from bot.screening.erasure import CHAT_ACTOR
 from bot.settings import Settings, load_settings, sender_secret
 from bot.store import db, repository
+from bot.store.models import ContactDetails, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -69,21 +69,6 @@ def _retried(write: Callable[..., str]) -> Callable[..., str]:
                 delay = min(delay * 2, 2.0)
 
     return retrying
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
-
-
-@dataclass(frozen=True)
-class ContactDetails:
-    """What a person agreed to share with the study team."""
-
-    name: str
-    phone: str
-    email: str | None
-    best_time: str | None
 
 
 class ScreeningRecorder:
@@ -185,7 +170,6 @@ class ScreeningRecorder:
         sender_id: str,
         channel: str,
         contact: ContactDetails,
-        consent_at: datetime | None = None,
         now: datetime | None = None,
     ) -> str:
         """Record a referral with the person's consent, and queue the site's email.
@@ -216,7 +200,7 @@ class ScreeningRecorder:
                 phone=contact.phone,
                 email=contact.email,
                 best_time=contact.best_time,
-                consent_at=consent_at or now,
+                consent_at=contact.consent_given_at or now,
                 settings=self.settings,
                 now=now,
             )
