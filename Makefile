@@ -81,7 +81,7 @@ bench: $(MODEL) ## Benchmark against a bare `rasa init` assistant (results/bench
 	$(PY) scripts/bench.py --train --concurrency 1 8
 
 faults: $(MODEL) ## Replicas and faults (PostgreSQL, Redis, RabbitMQ; about 4 min; also in make test)
-	$(PY) -m pytest -q -m production tests/test_production.py tests/test_faults.py
+	$(PY) -m pytest -q -m production tests/e2e/test_production.py tests/e2e/test_faults.py
 
 fuzz: $(MODEL) ## Fuzz the REST and socket.io channels with 10,000 bad messages (results/fuzz)
 	$(PY) scripts/fuzz.py --messages 10000 --out results/fuzz
@@ -90,7 +90,7 @@ simulate: $(MODEL) ## Simulated patients: every case in every answer style (resu
 	$(PY) scripts/simulate.py --cases all --out results/simulate
 
 deploy-check: $(STAMP) ## Check deploy/ (compose schema, Helm keys, Dockerfile) and Rasa's stores on the local services
-	$(PY) -m pytest -q tests/test_deploy.py
+	$(PY) -m pytest -q tests/integration/test_deploy.py
 
 analytics: $(STAMP) ## Consume Rasa's event queue (RASA_EVENT_QUEUE) into the screening analytics
 	$(PY) -m bot analytics

@@ -1,6 +1,6 @@
 """Fuzzing the assistant through its REST and socket.io channels (issue 6).
 
-Used by ``scripts/fuzz.py`` (the full run) and ``tests/test_fuzz.py`` (a short run
+Used by ``scripts/fuzz.py`` (the full run) and ``tests/e2e/test_fuzz.py`` (a short run
 on every ``make test``). What it does:
 
 1. **Generates** bad input with Hypothesis strategies under a fixed seed, in

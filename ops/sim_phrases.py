@@ -1,8 +1,8 @@
 """The simulated patients' phrase banks: every sentence a simulated person types.
 
 Written for the simulator (``ops/simulator.py``) and never trained on: none of these
-phrasings is copied from ``data/nlu/*.yml`` (``tests/test_simulator.py`` checks that no
-phrase here appears there verbatim). Three styles:
+phrasings is copied from ``data/nlu/*.yml`` (``tests/e2e/test_simulator.py`` checks
+that no phrase here appears there verbatim). Three styles:
 
 * ``terse``: the shortest thing that answers ("45", "no", "y", "171 umol/l"); taps a
   button when one fits.

@@ -17,7 +17,7 @@ result message and from the application database (authoritative).
 
 :func:`run_suite` plays many screenings in threads and :func:`report` scores them
 against the targets (:data:`TARGETS`). ``scripts/simulate.py`` is the command line;
-``tests/test_simulator.py`` runs a sample in ``make test``.
+``tests/e2e/test_simulator.py`` runs a sample in ``make test``.
 """
 
 from __future__ import annotations

@@ -180,6 +180,40 @@ def production_env(
     return env
 
 
+def wait_until_up(
+    url: str,
+    seconds: float,
+    proc: subprocess.Popen | None,
+    log: Path,
+    *,
+    name: str | None = None,
+) -> None:
+    """Poll ``url`` until it answers with a success status.
+
+    Raises RuntimeError with the end of ``log`` when ``proc`` exits first or
+    ``seconds`` pass. The one wait loop of the servers the tests and scripts start.
+    """
+    name = name or url
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{name} died:\n{log_tail(log)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.3)
+    raise RuntimeError(f"{name} not up after {seconds}s:\n{log_tail(log)}")
+
+
+def log_tail(log: Path, chars: int = 4000) -> str:
+    """The end of a log file ("" when it does not exist yet)."""
+    try:
+        return log.read_text(errors="replace")[-chars:]
+    except FileNotFoundError:
+        return ""
+
+
 @dataclass
 class Server:
     """One server process: how to start it, where it listens, its log."""
@@ -208,16 +242,8 @@ class Server:
 
     def wait_ready(self, seconds: float = 300) -> Server:
         """Wait until the health URL answers; raise if the process dies first."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} died:\n{self.tail()}")
-            try:
-                with urllib.request.urlopen(self.health_url, timeout=2):
-                    return self
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.3)
-        raise RuntimeError(f"{self.name} not up after {seconds}s:\n{self.tail()}")
+        wait_until_up(self.health_url, seconds, self.proc, self.log, name=self.name)
+        return self
 
     def stop(self, *, hard: bool = False) -> None:
         """Stop the process: SIGTERM (or SIGKILL when ``hard``), then wait."""
@@ -248,10 +274,7 @@ class Server:
 
     def tail(self, chars: int = 4000) -> str:
         """The end of the log."""
-        try:
-            return self.log.read_text(errors="replace")[-chars:]
-        except FileNotFoundError:
-            return ""
+        return log_tail(self.log, chars)
 
     @property
     def pid(self) -> int:

@@ -6,13 +6,13 @@ Two steps, so that one database can be exported by two versions of the code::
     python scripts/export_fixture.py export /tmp/fixture/app.db /tmp/fixture/out
     sha256sum /tmp/fixture/out/*
 
-``seed`` records the staff test world (tests/staffdata.py: likely eligible, needs
-review, ineligible, stopped and running screenings, plus one referral whose answers
-and contact hold quotes, newlines, formulas and non-Latin text) with a fixed
+``seed`` records the staff test world (tests/support/staffdata.py: likely eligible,
+needs review, ineligible, stopped and running screenings, plus one referral whose
+answers and contact hold quotes, newlines, formulas and non-Latin text) with a fixed
 contact key. ``export`` runs ``python -m bot export`` for every format, with and
-without contacts, on a fresh copy of the database each time (an export adds an
-audit event), with the clock and the FHIR Bundle id fixed, so the files depend
-only on the data and the code.
+without contacts, on a fresh copy of the database each time (an export adds an audit
+event), with the clock and the FHIR Bundle id fixed, so the files depend only on the
+data and the code.
 """
 
 from __future__ import annotations

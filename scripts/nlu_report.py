@@ -2,7 +2,7 @@
 
 The rule-based TrialValueExtractor is left out: the NLU data does not annotate the
 values it finds (by design), so Rasa counts all its finds as errors. Its accuracy is
-measured by tests/test_nlp.py instead.
+measured by tests/unit/test_nlp.py instead.
 
 Usage: python scripts/nlu_report.py results/crossval
 """

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # System packages pip cannot provide: Debian's Chromium and its WebDriver, for the
-# staff console's browser test (tests/test_console_browser.py).
+# staff console's browser test (tests/e2e/test_console_browser.py).
 #
 # Installs them only when they are missing, and only as root (apt-get). Otherwise it
 # says what is missing and carries on: the browser test then skips with that reason,

@@ -13,18 +13,18 @@ SMTP fixtures start a real SMTP server (aiosmtpd) on loopback.
 from __future__ import annotations
 
 import dataclasses
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from netsupport import RecordingHandler, SMTPServer, free_port  # noqa: F401
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.schema import CreateSchema, DropSchema
+from support.net import RecordingHandler, SMTPServer, free_port  # noqa: F401
+from support.services import need_service
 
 from bot.settings import Settings, load_settings
 from bot.store.db import create_all, make_engine, make_session_factory
@@ -90,10 +90,7 @@ def postgres_database_url() -> Iterator[URL]:
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         admin.dispose()
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        reason = f"PostgreSQL not reachable at 127.0.0.1:5432: {first_line}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
+        need_service(f"PostgreSQL not reachable at 127.0.0.1:5432: {first_line}")
     try:
         yield make_url(POSTGRES_ADMIN_URL).set(database=name)
     finally:
@@ -301,7 +298,7 @@ def staff_world_template(tmp_path_factory: pytest.TempPathFactory, trial, fast_h
     """
     from datetime import timedelta
 
-    import staffdata as sd
+    from support import staffdata as sd
 
     from bot import staff
     from bot.store.db import session_scope
@@ -401,7 +398,7 @@ def staff_world(staff_world_template, tmp_path: Path, trial, fast_hasher):
     import copy
     import shutil
 
-    import staffdata as sd
+    from support import staffdata as sd
 
     template = staff_world_template
     for name in ("app.db", "tracker.db"):
@@ -430,7 +427,7 @@ def staff_world(staff_world_template, tmp_path: Path, trial, fast_hasher):
 @pytest.fixture
 def console(staff_world):
     """The real console application on a free loopback port."""
-    from staffdata import ConsoleHandle, LiveServer
+    from support.staffdata import ConsoleHandle, LiveServer
 
     from bot.console import make_app
     from bot.store.transcripts import TrackerStore

@@ -8,7 +8,7 @@ three-valued logic:
 - ``None``: unknown, either because an answer is still to come (the fact is *open*)
   or because the person did not know (the study team must verify).
 
-Safety invariants (tested, property-based, in ``tests/test_engine.py``):
+Safety invariants (tested, property-based, in ``tests/unit/test_engine.py``):
 
 - a definite exclusion or a definite inclusion failure never yields ``likely_eligible``;
 - an unknown answer alone never yields ``ineligible``: only definite answers exclude.
