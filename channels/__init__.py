@@ -12,5 +12,6 @@ platform limits):
 
 They are configured in ``credentials.yml``; secrets come only from environment
 variables (``.env.example`` lists the names). A channel whose secrets are not set is
-not started, with one log line saying so (:mod:`channels.common`).
+not started, with one log line saying so (:mod:`channels.config`). What the
+connectors share is split by subject; :mod:`channels.common` lists the modules.
 """

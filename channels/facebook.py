@@ -25,24 +25,16 @@ import hmac
 import logging
 from typing import Any, Awaitable, Callable, Dict, List
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.facebook import FacebookInput as RasaFacebookInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.common import (
-    DisabledChannel,
-    MessagingInput,
-    MessagingOutput,
-    Routes,
-    load_config,
-    numbered,
-    post,
-    refuse,
-    split_text,
-    text_limit,
-)
+from channels.base import MessagingInput, MessagingOutput
+from channels.http import post, refuse
+from channels.state import Routes
+from channels.text import numbered, split_text, text_limit
 
 logger = logging.getLogger(__name__)
 
@@ -123,18 +115,13 @@ class MessengerOutput(MessagingOutput):
 class MessengerInput(MessagingInput, RasaFacebookInput):
     """Messenger webhook at ``/webhooks/messenger/webhook``."""
 
+    REQUIRED = REQUIRED
+    DEFAULTS = DEFAULTS
+
     @classmethod
     def name(cls) -> str:
         """The channel's name, recorded on screenings."""
         return "messenger"
-
-    @classmethod
-    def from_credentials(cls, credentials: Dict[str, Any] | None) -> InputChannel:
-        """The channel, or a :class:`DisabledChannel` when secrets are not set."""
-        config = load_config(cls.name(), credentials, REQUIRED, DEFAULTS)
-        if config is None:
-            return DisabledChannel(cls.name())
-        return cls(config)
 
     def __init__(self, config: Dict[str, Any]) -> None:  # noqa: D107
         super().__init__(

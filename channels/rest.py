@@ -47,7 +47,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.common import kind_text
+from channels.base import kind_text
 from channels.limits import (
     Limiter,
     LimitSettings,
@@ -161,8 +161,10 @@ class RestInput(RasaRestInput):
             if isinstance(sender, int) and not isinstance(sender, bool):
                 sender = str(sender)
             text = body.get("message") if isinstance(body, dict) else None
-            if not isinstance(sender, str) or not sender or not isinstance(
-                text, (str, type(None))
+            if (
+                not isinstance(sender, str)
+                or not sender
+                or not isinstance(text, (str, type(None)))
             ):
                 return response.json(
                     {"error": 'expected {"sender": "...", "message": "..."}'},

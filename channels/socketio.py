@@ -48,7 +48,7 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
 
-from channels.common import kind_text
+from channels.base import kind_text
 from channels.limits import LimitedChannel, client_address, cut
 
 logger = logging.getLogger(__name__)

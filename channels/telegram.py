@@ -30,24 +30,16 @@ from __future__ import annotations
 import logging
 from typing import Any, Awaitable, Callable, Dict, List
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.telegram import TelegramInput as RasaTelegramInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.common import (
-    DisabledChannel,
-    MessagingInput,
-    MessagingOutput,
-    Routes,
-    header_equals,
-    load_config,
-    post,
-    refuse,
-    split_text,
-    text_limit,
-)
+from channels.base import MessagingInput, MessagingOutput
+from channels.http import header_equals, post, refuse
+from channels.state import Routes
+from channels.text import split_text, text_limit
 
 logger = logging.getLogger(__name__)
 
@@ -125,18 +117,13 @@ def keyboard(options: List[Dict[str, str]]) -> Dict[str, Any]:
 class TelegramInput(MessagingInput, RasaTelegramInput):
     """Telegram webhook at ``/webhooks/telegram/webhook``."""
 
+    REQUIRED = REQUIRED
+    DEFAULTS = DEFAULTS
+
     @classmethod
     def name(cls) -> str:
         """The channel's name, recorded on screenings."""
         return "telegram"
-
-    @classmethod
-    def from_credentials(cls, credentials: Dict[str, Any] | None) -> InputChannel:
-        """The channel, or a :class:`DisabledChannel` when secrets are not set."""
-        config = load_config(cls.name(), credentials, REQUIRED, DEFAULTS)
-        if config is None:
-            return DisabledChannel(cls.name())
-        return cls(config)
 
     def __init__(self, config: Dict[str, Any]) -> None:  # noqa: D107
         super().__init__(

@@ -28,25 +28,17 @@ from typing import Any, Awaitable, Callable, Dict, List
 from urllib.parse import parse_qs
 
 import aiohttp
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.twilio import TwilioInput as RasaTwilioInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
-from channels.common import (
-    DisabledChannel,
-    MessagingInput,
-    MessagingOutput,
-    Routes,
-    load_config,
-    numbered,
-    post,
-    refuse,
-    split_text,
-    text_limit,
-)
+from channels.base import MessagingInput, MessagingOutput
+from channels.http import post, refuse
+from channels.state import Routes
+from channels.text import numbered, split_text, text_limit
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +112,9 @@ def form_fields(request: Request) -> FormFields:
 class SmsInput(MessagingInput, RasaTwilioInput):
     """SMS through Twilio, at ``/webhooks/sms/webhook``."""
 
+    REQUIRED = REQUIRED
+    DEFAULTS = DEFAULTS
+
     #: How Twilio writes addresses of this kind ("" for plain phone numbers).
     address_prefix = ""
 
@@ -127,14 +122,6 @@ class SmsInput(MessagingInput, RasaTwilioInput):
     def name(cls) -> str:
         """The channel's name, recorded on screenings."""
         return "sms"
-
-    @classmethod
-    def from_credentials(cls, credentials: Dict[str, Any] | None) -> InputChannel:
-        """The channel, or a :class:`DisabledChannel` when secrets are not set."""
-        config = load_config(cls.name(), credentials, REQUIRED, DEFAULTS)
-        if config is None:
-            return DisabledChannel(cls.name())
-        return cls(config)
 
     def __init__(self, config: Dict[str, Any]) -> None:  # noqa: D107
         super().__init__(

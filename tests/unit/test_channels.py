@@ -65,7 +65,7 @@ def test_expand_reads_variables_and_defaults():
 
 def test_a_channel_without_its_secrets_is_not_started_with_one_log_line(caplog):
     credentials = {"token": "${TG_TOKEN}", "secret": "${TG_SECRET}", "url": "${U:-x}"}
-    with caplog.at_level(logging.INFO, logger="channels.common"):
+    with caplog.at_level(logging.INFO, logger="channels.config"):
         config = load_config(
             "telegram", credentials, ("token", "secret"), {"url": ""}, env={}
         )
@@ -101,7 +101,7 @@ def test_the_project_credentials_start_no_messaging_channel_without_secrets(
 
     for name in CHANNEL_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    with caplog.at_level(logging.INFO, logger="channels.common"):
+    with caplog.at_level(logging.INFO, logger="channels.config"):
         channels = create_http_input_channels(None, "credentials.yml")
 
     names = [c.name() for c in channels]
@@ -235,7 +235,7 @@ def test_unreachable_redis_falls_back_to_memory(caplog):
             await routes.first_time("m1"),
         )
 
-    with caplog.at_level(logging.WARNING, logger="channels.common"):
+    with caplog.at_level(logging.WARNING, logger="channels.state"):
         options, first, second = asyncio.run(scenario())
     assert options == ["Yes", "No"] and (first, second) == (True, False)
     assert sum("Redis unreachable" in r.message for r in caplog.records) == 1
