@@ -22,18 +22,19 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
-import os
 from collections.abc import Mapping
 
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.settings import Settings, load_settings
+
 #: Named, not ``__name__``: run with ``-m``, that would be ``__main__``.
 logger = logging.getLogger("actions.server")
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 5055
+DEFAULT_HOST = Settings.action_host
+DEFAULT_PORT = Settings.action_port
 #: Paths anyone may call, token or not.
 OPEN_PATHS = frozenset({"/health"})
 
@@ -71,9 +72,8 @@ def make_app(
     """The rasa_sdk application for ``package``, with the token check."""
     from rasa_sdk.endpoint import create_app
 
-    env = os.environ if env is None else env
     app = create_app(package, cors_origins=None)
-    protect(app, env.get("ACTION_SERVER_TOKEN") or None)
+    protect(app, load_settings(env).action_server_token)
     return app
 
 
@@ -82,26 +82,27 @@ def main(argv: list[str] | None = None) -> None:
     from rasa_sdk import utils
     from rasa_sdk.plugin import plugin_manager
 
+    settings = load_settings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--port",
         type=int,
-        default=int(os.environ.get("ACTION_PORT") or DEFAULT_PORT),
+        default=settings.action_port,
         help="port to listen on (ACTION_PORT, default 5055)",
     )
     parser.add_argument(
         "--host",
-        default=os.environ.get("ACTION_HOST") or DEFAULT_HOST,
+        default=settings.action_host,
         help="address to bind (ACTION_HOST, default 127.0.0.1)",
     )
     parser.add_argument("--actions", default="actions", help="the action package")
     args = parser.parse_args(argv)
 
-    utils.configure_colored_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    utils.configure_colored_logging(settings.log_level)
     utils.update_sanic_log_level()
     app = make_app(args.actions)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
-    guarded = "with a token" if os.environ.get("ACTION_SERVER_TOKEN") else "no token"
+    guarded = "with a token" if settings.action_server_token else "no token"
     logger.info("action server on http://%s:%s (%s)", args.host, args.port, guarded)
     app.run(args.host, args.port, workers=utils.number_of_sanic_workers())
 

@@ -124,7 +124,7 @@ def _create_admin(args: argparse.Namespace) -> int:
     from bot.store.db import make_engine, session_scope, upgrade_to_head
     from bot.store.models import utcnow
 
-    password = os.environ.get("STAFF_PASSWORD")
+    password = load_settings().staff_password
     if not password:
         if not sys.stdin.isatty():
             print(

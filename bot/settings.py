@@ -6,7 +6,9 @@ writes no key. The contact-encryption key is resolved later, on first use, by
 :func:`load_contact_key`, which generates ``var/contact.key`` once when neither
 ``CONTACT_KEY`` nor the key file exists.
 
-``.env.example`` at the project root lists the names.
+``.env.example`` at the project root lists the names. The channels, the action server,
+the analytics consumer and the command line read their variables here too (fields of
+:class:`Settings`); nothing else in the product reads the environment.
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
+
+#: The longest message the assistant reads, in characters: the channels cut a longer
+#: one to ``MAX_MESSAGE_CHARS`` (the variable may lower or raise it) before Rasa sees
+#: it, and the NLU's input guard, the answer parser, the stored answer text and the
+#: emergency check never look past this many characters. Nobody's answer needs more;
+#: the cut keeps a 10,000-character message harmless. (How long a *reply* may be on
+#: each platform, where the connectors split it, is a different thing.)
+MAX_MESSAGE_CHARS = 2000
 
 # Domain separation for the key derived from the contact key (see sender_secret()).
 _SENDER_SECRET_INFO = b"prescreening/sender-key/v1"
@@ -66,6 +76,33 @@ class Settings:
         session_max_hours: ... and this long after sign-in, whatever the activity.
         login_max_failures: Failed sign-ins in a row that lock an account ...
         lockout_minutes: ... for this long.
+        max_message_chars: ``MAX_MESSAGE_CHARS``: the channels cut longer messages.
+        rate_limit_per_sender: ``RATE_LIMIT_PER_SENDER`` as written (``count/seconds``
+            or ``off``; unset: the default of ``channels.limits``).
+        rate_limit_per_address: ``RATE_LIMIT_PER_ADDRESS``, likewise.
+        rate_limit_exempt: ``RATE_LIMIT_EXEMPT``, addresses or networks no limit
+            applies to (set but empty: none).
+        rate_limit_redis_url: ``RATE_LIMIT_REDIS_URL``: Redis for the shared limits.
+        trusted_proxy_count: ``TRUSTED_PROXY_COUNT``: proxies in front of Rasa.
+        channel_state_redis_url: ``CHANNEL_STATE_REDIS_URL`` (else the rate limits'
+            Redis): the messaging channels' shared state.
+        socketio_allowed_origins: ``SOCKETIO_ALLOWED_ORIGINS`` (space-separated).
+        widget_host: ``WIDGET_HOST``: interface of the widget page's server.
+        widget_port: ``WIDGET_PORT``: its port.
+        rasa_public_url: ``RASA_PUBLIC_URL``, else Rasa on ``RASA_PORT`` locally:
+            where the widget's browser reaches Rasa.
+        widget_keep_minutes: ``WIDGET_KEEP_MINUTES``.
+        rabbitmq_host: ``RABBITMQ_HOST``: the event broker (analytics consumer).
+        rabbitmq_port: ``RABBITMQ_PORT`` as written (checked by
+            ``bot.jobs.analytics.load_broker_config``); ``None`` when unset.
+        rabbitmq_user: ``RABBITMQ_USER``.
+        rabbitmq_password: ``RABBITMQ_PASSWORD``.
+        rasa_event_queue: ``RASA_EVENT_QUEUE``.
+        action_host: ``ACTION_HOST``: interface of the action server.
+        action_port: ``ACTION_PORT``: its port.
+        action_server_token: ``ACTION_SERVER_TOKEN``: the token Rasa must send.
+        log_level: ``LOG_LEVEL`` of the action server.
+        staff_password: ``STAFF_PASSWORD`` for ``python -m bot create-admin``.
     """
 
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'screening.db'}"
@@ -96,9 +133,31 @@ class Settings:
     session_max_hours: int = 12
     login_max_failures: int = 5
     lockout_minutes: int = 15
+    max_message_chars: int = MAX_MESSAGE_CHARS
+    rate_limit_per_sender: str | None = None
+    rate_limit_per_address: str | None = None
+    rate_limit_exempt: str = "127.0.0.1 ::1"
+    rate_limit_redis_url: str | None = None
+    trusted_proxy_count: int = 0
+    channel_state_redis_url: str | None = None
+    socketio_allowed_origins: str = ""
+    widget_host: str = "127.0.0.1"
+    widget_port: int = 8081
+    rasa_public_url: str = "http://127.0.0.1:5005"
+    widget_keep_minutes: int = 120
+    rabbitmq_host: str = "127.0.0.1"
+    rabbitmq_port: str | None = None
+    rabbitmq_user: str = "guest"
+    rabbitmq_password: str = field(default="guest", repr=False)
+    rasa_event_queue: str = "rasa_core_events"
+    action_host: str = "127.0.0.1"
+    action_port: int = 5055
+    action_server_token: str | None = field(default=None, repr=False)
+    log_level: str = "INFO"
+    staff_password: str | None = field(default=None, repr=False)
 
 
-def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from environment variables, with defaults.
 
     Args:
@@ -112,6 +171,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         ValueError: A variable holds a value of the wrong kind (the message names
             the variable, never its value).
     """
+    env = os.environ if env is None else env
     defaults = Settings()
     return Settings(
         database_url=resolve_database_url(
@@ -159,7 +219,43 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         lockout_minutes=_int(
             env, "LOGIN_LOCKOUT_MINUTES", defaults.lockout_minutes, minimum=1
         ),
+        max_message_chars=_int(
+            env, "MAX_MESSAGE_CHARS", defaults.max_message_chars, minimum=1
+        ),
+        rate_limit_per_sender=env.get("RATE_LIMIT_PER_SENDER"),
+        rate_limit_per_address=env.get("RATE_LIMIT_PER_ADDRESS"),
+        rate_limit_exempt=env.get("RATE_LIMIT_EXEMPT", defaults.rate_limit_exempt),
+        rate_limit_redis_url=env.get("RATE_LIMIT_REDIS_URL") or None,
+        trusted_proxy_count=_int(env, "TRUSTED_PROXY_COUNT", 0),
+        channel_state_redis_url=env.get("CHANNEL_STATE_REDIS_URL") or None,
+        socketio_allowed_origins=env.get("SOCKETIO_ALLOWED_ORIGINS", ""),
+        widget_host=env.get("WIDGET_HOST") or defaults.widget_host,
+        widget_port=_int(env, "WIDGET_PORT", defaults.widget_port),
+        rasa_public_url=(
+            env.get("RASA_PUBLIC_URL")
+            or f"http://127.0.0.1:{env.get('RASA_PORT') or '5005'}"
+        ).rstrip("/"),
+        widget_keep_minutes=_int(
+            env, "WIDGET_KEEP_MINUTES", defaults.widget_keep_minutes
+        ),
+        rabbitmq_host=env.get("RABBITMQ_HOST") or defaults.rabbitmq_host,
+        rabbitmq_port=env.get("RABBITMQ_PORT"),
+        rabbitmq_user=env.get("RABBITMQ_USER") or defaults.rabbitmq_user,
+        rabbitmq_password=env.get("RABBITMQ_PASSWORD") or defaults.rabbitmq_password,
+        rasa_event_queue=env.get("RASA_EVENT_QUEUE") or defaults.rasa_event_queue,
+        action_host=env.get("ACTION_HOST") or defaults.action_host,
+        action_port=_int(env, "ACTION_PORT", defaults.action_port),
+        action_server_token=env.get("ACTION_SERVER_TOKEN") or None,
+        log_level=env.get("LOG_LEVEL", defaults.log_level),
+        staff_password=env.get("STAFF_PASSWORD") or None,
     )
+
+
+def environment() -> Mapping[str, str]:
+    """The process environment, for the ``${NAME}`` references of
+    ``credentials.yml`` (``channels.common.channel_config``): names chosen by whoever
+    writes that file, so they cannot be fields of :class:`Settings`."""
+    return os.environ
 
 
 def _tracker_db_url(env: Mapping[str, str]) -> str:

@@ -11,13 +11,14 @@ naming the missing variables, and ``make run`` works with no secrets.
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Dict
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint
+
+from bot.settings import environment
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def load_config(
         defaults: Optional keys and their values when absent or empty.
         env: Environment variables (the process environment by default).
     """
-    env = os.environ if env is None else env
+    env = environment() if env is None else env
     credentials = credentials or {}
     config: Dict[str, Any] = {}
     missing: list[str] = []

@@ -20,14 +20,15 @@ each message costs the servers a model run, custom actions and database writes.
 * :func:`client_address` reads the caller's address, trusting ``X-Forwarded-For``
   only as far as ``TRUSTED_PROXY_COUNT`` proxies in front of Rasa.
 
-Settings (environment variables, read once by :meth:`LimitSettings.from_env`):
+Settings (environment variables, read by :func:`bot.settings.load_settings`, once per
+:meth:`LimitSettings.from_env`):
 
 ``RATE_LIMIT_PER_SENDER`` (``30/60``), ``RATE_LIMIT_PER_ADDRESS`` (``120/60``): a
 limit as ``count/seconds``, or ``off``. ``RATE_LIMIT_EXEMPT`` (``127.0.0.1 ::1``):
 addresses, or networks such as ``10.0.0.0/8``, that no limit applies to (the
 machine itself: tests, the benchmark, a health check). ``MAX_MESSAGE_CHARS``
-(``2000``). ``RATE_LIMIT_REDIS_URL`` (unset: per process). ``TRUSTED_PROXY_COUNT``
-(``0``).
+(``2000``, :data:`bot.settings.MAX_MESSAGE_CHARS`). ``RATE_LIMIT_REDIS_URL`` (unset:
+per process). ``TRUSTED_PROXY_COUNT`` (``0``).
 
 Sender ids and addresses are personal data: keys are hashed before they are used,
 in memory and in Redis alike.
@@ -39,19 +40,20 @@ import hashlib
 import ipaddress
 import logging
 import math
-import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.settings import MAX_MESSAGE_CHARS, Settings, load_settings
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_PER_SENDER = "30/60"
 DEFAULT_PER_ADDRESS = "120/60"
-DEFAULT_EXEMPT = "127.0.0.1 ::1"
-DEFAULT_MAX_CHARS = 2000
+DEFAULT_EXEMPT = Settings.rate_limit_exempt
+DEFAULT_MAX_CHARS = MAX_MESSAGE_CHARS
 #: Seconds between attempts to reach Redis again after it failed.
 REDIS_RETRY_SECONDS = 30.0
 #: Seconds a Redis call may take before the limiter gives up on it (fails open).
@@ -205,27 +207,24 @@ class LimitSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LimitSettings:
-        """Read ``RATE_LIMIT_*``, ``MAX_MESSAGE_CHARS`` and ``TRUSTED_PROXY_COUNT``.
+        """Read ``RATE_LIMIT_*``, ``MAX_MESSAGE_CHARS`` and ``TRUSTED_PROXY_COUNT``
+        (through :func:`bot.settings.load_settings`; ``env``: the variables, the
+        process environment by default).
 
         Raises:
             ValueError: on a malformed value, so that a typo stops the server at
                 start-up instead of silently switching a limit off.
         """
-        env = os.environ if env is None else env
-        max_chars = int(env.get("MAX_MESSAGE_CHARS") or DEFAULT_MAX_CHARS)
-        proxies = int(env.get("TRUSTED_PROXY_COUNT") or 0)
-        if max_chars < 1 or proxies < 0:
-            raise ValueError("MAX_MESSAGE_CHARS must be >= 1, TRUSTED_PROXY_COUNT >= 0")
-        exempt = env.get("RATE_LIMIT_EXEMPT")
+        settings = load_settings(env)
         return cls(
-            per_sender=Rate.parse(env.get("RATE_LIMIT_PER_SENDER"), DEFAULT_PER_SENDER),
+            per_sender=Rate.parse(settings.rate_limit_per_sender, DEFAULT_PER_SENDER),
             per_address=Rate.parse(
-                env.get("RATE_LIMIT_PER_ADDRESS"), DEFAULT_PER_ADDRESS
+                settings.rate_limit_per_address, DEFAULT_PER_ADDRESS
             ),
-            max_chars=max_chars,
-            redis_url=env.get("RATE_LIMIT_REDIS_URL") or None,
-            trusted_proxies=proxies,
-            exempt=_networks(DEFAULT_EXEMPT if exempt is None else exempt),
+            max_chars=settings.max_message_chars,
+            redis_url=settings.rate_limit_redis_url,
+            trusted_proxies=settings.trusted_proxy_count,
+            exempt=_networks(settings.rate_limit_exempt),
         )
 
     def is_exempt(self, address: str | None) -> bool:

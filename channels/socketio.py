@@ -38,7 +38,6 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-import os
 import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict
@@ -48,6 +47,7 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
 
+from bot.settings import load_settings
 from channels.base import kind_text
 from channels.limits import LimitedChannel, client_address, cut
 
@@ -226,7 +226,7 @@ class SocketIOInput(LimitedChannel, RasaSocketIOInput):
 
 def allowed_origins() -> frozenset[str]:
     """``SOCKETIO_ALLOWED_ORIGINS`` (space-separated); empty: no origin check."""
-    raw = os.environ.get("SOCKETIO_ALLOWED_ORIGINS", "")
+    raw = load_settings().socketio_allowed_origins
     return frozenset(o.rstrip("/") for o in raw.split() if o and o != "*")
 
 

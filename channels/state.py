@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -18,6 +17,8 @@ from functools import lru_cache
 from typing import Generic, List, TypeVar
 
 from redis.exceptions import RedisError
+
+from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -131,9 +132,8 @@ DAY = 24 * 3600
 @lru_cache(maxsize=1)
 def shared_state() -> SharedState | None:
     """The process's Redis channel state, or None when no Redis is configured."""
-    url = os.environ.get("CHANNEL_STATE_REDIS_URL") or os.environ.get(
-        "RATE_LIMIT_REDIS_URL"
-    )
+    settings = load_settings()
+    url = settings.channel_state_redis_url or settings.rate_limit_redis_url
     return SharedState(url) if url else None
 
 

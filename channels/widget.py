@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import html
 import logging
-import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -63,16 +62,15 @@ class WidgetConfig:
         return f"http://{self.host}:{self.port}"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> WidgetConfig:
-        """Read the ``WIDGET_*`` and ``RASA_*`` variables."""
-        rasa_port = env.get("RASA_PORT") or "5005"
+    def from_env(cls, env: Mapping[str, str] | None = None) -> WidgetConfig:
+        """Read the ``WIDGET_*`` and ``RASA_*`` variables (through
+        :func:`bot.settings.load_settings`; the process environment by default)."""
+        settings = load_settings(env)
         return cls(
-            host=env.get("WIDGET_HOST") or cls.host,
-            port=int(env.get("WIDGET_PORT") or cls.port),
-            rasa_url=(
-                env.get("RASA_PUBLIC_URL") or f"http://127.0.0.1:{rasa_port}"
-            ).rstrip("/"),
-            keep_minutes=int(env.get("WIDGET_KEEP_MINUTES") or cls.keep_minutes),
+            host=settings.widget_host,
+            port=settings.widget_port,
+            rasa_url=settings.rasa_public_url,
+            keep_minutes=settings.widget_keep_minutes,
         )
 
 

@@ -35,7 +35,6 @@ import asyncio
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,6 +44,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot.settings import Settings, load_settings
 from bot.store.models import UTC, AnalyticsEvent
 from bot.store.repository import sender_key
 
@@ -57,7 +57,7 @@ NLU_FALLBACK = "nlu_fallback"
 #: The action Rasa runs when the dialogue policies cannot decide.
 DEFAULT_FALLBACK_ACTION = "action_default_fallback"
 #: The queue Rasa's Pika broker uses when none is configured.
-DEFAULT_QUEUE = "rasa_core_events"
+DEFAULT_QUEUE = Settings.rasa_event_queue
 # The "channel" part of conversation_key(): a label of its own, so an analytics
 # hash never equals a screening's sender_key (bot.store.repository.sender_key).
 _KEY_LABEL = "analytics"
@@ -77,10 +77,10 @@ class BrokerConfig:
         prefetch: Messages RabbitMQ hands over before the first acknowledgement.
     """
 
-    host: str = "127.0.0.1"
+    host: str = Settings.rabbitmq_host
     port: int = 5672
-    username: str = "guest"
-    password: str = field(default="guest", repr=False)
+    username: str = Settings.rabbitmq_user
+    password: str = field(default=Settings.rabbitmq_password, repr=False)
     queue: str = DEFAULT_QUEUE
     prefetch: int = 100
 
@@ -95,7 +95,7 @@ class BrokerConfig:
         )
 
 
-def load_broker_config(env: Mapping[str, str] = os.environ) -> BrokerConfig:
+def load_broker_config(env: Mapping[str, str] | None = None) -> BrokerConfig:
     """Read the broker settings from environment variables, with defaults.
 
     Args:
@@ -107,8 +107,9 @@ def load_broker_config(env: Mapping[str, str] = os.environ) -> BrokerConfig:
     Raises:
         ValueError: ``RABBITMQ_PORT`` is not a port number.
     """
+    settings = load_settings(env)
     defaults = BrokerConfig()
-    raw_port = (env.get("RABBITMQ_PORT") or "").strip()
+    raw_port = (settings.rabbitmq_port or "").strip()
     try:
         port = int(raw_port) if raw_port else defaults.port
     except ValueError:
@@ -116,11 +117,11 @@ def load_broker_config(env: Mapping[str, str] = os.environ) -> BrokerConfig:
     if not 0 < port < 65536:
         raise ValueError("RABBITMQ_PORT must be a port number")
     return BrokerConfig(
-        host=env.get("RABBITMQ_HOST") or defaults.host,
+        host=settings.rabbitmq_host,
         port=port,
-        username=env.get("RABBITMQ_USER") or defaults.username,
-        password=env.get("RABBITMQ_PASSWORD") or defaults.password,
-        queue=env.get("RASA_EVENT_QUEUE") or defaults.queue,
+        username=settings.rabbitmq_user,
+        password=settings.rabbitmq_password,
+        queue=settings.rasa_event_queue,
     )
 
 
