@@ -19,7 +19,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.screening.textguard import MAX_NLU_CHARS, sanitize
+from bot.screening.textguard import sanitize
+from bot.settings import MAX_MESSAGE_CHARS
 
 
 @DefaultV1Recipe.register(
@@ -31,11 +32,11 @@ class InputGuard(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         """Longest text the NLU sees; the rest is cut (kept in the tracker)."""
-        return {"max_chars": MAX_NLU_CHARS}
+        return {"max_chars": MAX_MESSAGE_CHARS}
 
     def __init__(self, config: Dict[str, Any]) -> None:
         """Store the config."""
-        self._max_chars = int(config.get("max_chars", MAX_NLU_CHARS))
+        self._max_chars = int(config.get("max_chars", MAX_MESSAGE_CHARS))
 
     @classmethod
     def create(

@@ -20,10 +20,7 @@ from dateutil.relativedelta import relativedelta
 from bot import parsing
 from bot.screening.criteria import Choice, Question, Trial
 from bot.screening.engine import Answer, Evaluation, evaluate
-
-#: Answers longer than this are cut before parsing and storing; nobody's age or lab
-#: value needs more, and it keeps a 10,000-character message harmless.
-MAX_ANSWER_CHARS = 500
+from bot.settings import MAX_MESSAGE_CHARS
 
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
@@ -206,7 +203,7 @@ def interpret(
 
     Quick replies (by label or number) are matched first, then the question's parser.
     """
-    text = (text or "")[:MAX_ANSWER_CHARS]
+    text = (text or "")[:MAX_MESSAGE_CHARS]
     result = _interpret(trial, question, text, screening_date)
     if result.value is not None and result.value in question.urgent_if:
         return Interpretation(
@@ -309,7 +306,7 @@ def answer_question(
     if interpretation.understood:
         item = {
             "value": interpretation.value,
-            "text": text[:MAX_ANSWER_CHARS],
+            "text": text[:MAX_MESSAGE_CHARS],
             "unknown": interpretation.unknown,
         }
     elif not final:
@@ -317,7 +314,7 @@ def answer_question(
     else:
         item = {
             "value": None,
-            "text": text[:MAX_ANSWER_CHARS],
+            "text": text[:MAX_MESSAGE_CHARS],
             "unknown": True,
             "error": interpretation.error,
         }
@@ -411,7 +408,7 @@ def correct_answer(
     before = evaluate(trial, engine_answers(state), screening_date)
     state[fact_id] = {
         "value": interpretation.value,
-        "text": (text or "")[:MAX_ANSWER_CHARS],
+        "text": (text or "")[:MAX_MESSAGE_CHARS],
         "unknown": interpretation.unknown,
     }
     after = evaluate(trial, engine_answers(state), screening_date)
@@ -484,7 +481,7 @@ def record_values(
     for fact, value in values.items():
         item: dict[str, Any] = {
             "value": value,
-            "text": (text or "")[:MAX_ANSWER_CHARS],
+            "text": (text or "")[:MAX_MESSAGE_CHARS],
             "unknown": False,
         }
         if volunteered:

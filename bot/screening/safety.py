@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from bot.settings import MAX_MESSAGE_CHARS
+
 _SIGNS = [
     r"(vomit\w*|throw\w* up|puk\w*|cough\w* up)\s+(up\s+)?(a lot of\s+|some\s+)?blood",
     r"blood\w*\s+(in|from)\s+(his|her|my|the)?\s*(vomit|sick|mouth)",
@@ -41,7 +43,7 @@ def is_emergency(text: str) -> bool:
     """True when ``text`` describes an emergency sign happening now."""
     if not isinstance(text, str) or not text.strip():
         return False
-    text = text[:2000]
+    text = text[:MAX_MESSAGE_CHARS]
     for match in _SIGN.finditer(text):
         before = text[max(0, match.start() - 40) : match.start()]
         if _NEGATION.search(before):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 
-#: The longest text the NLU looks at; nobody's answer needs more.
-MAX_NLU_CHARS = 1000
+from bot.settings import MAX_MESSAGE_CHARS
+
 #: What Rasa reads as the start of a command ("/"), and look-alikes.
 _SLASHES = "/／∕⁄"
 
 
-def sanitize(text: str, max_chars: int = MAX_NLU_CHARS) -> str:
+def sanitize(text: str, max_chars: int = MAX_MESSAGE_CHARS) -> str:
     """Text safe for the NLU: no leading "/" command syntax, no control characters,
     at most ``max_chars`` characters. Never raises.
 

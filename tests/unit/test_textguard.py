@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.screening.textguard import MAX_NLU_CHARS, sanitize
+from bot.screening.textguard import sanitize
+from bot.settings import MAX_MESSAGE_CHARS
 
 
 @pytest.mark.parametrize(
@@ -31,7 +32,7 @@ def test_sanitize(text: str, expected: str) -> None:
 
 
 def test_long_text_is_capped() -> None:
-    assert len(sanitize("x" * 10_000)) == MAX_NLU_CHARS
+    assert len(sanitize("x" * 10_000)) == MAX_MESSAGE_CHARS
 
 
 @settings(max_examples=300, deadline=None)
@@ -40,4 +41,4 @@ def test_no_output_ever_starts_with_a_slash(text: str) -> None:
     cleaned = sanitize(text)
     # As Rasa's RegexMessageHandler sees it: after str.strip().
     assert not cleaned.strip().startswith("/")
-    assert len(cleaned) <= MAX_NLU_CHARS
+    assert len(cleaned) <= MAX_MESSAGE_CHARS
