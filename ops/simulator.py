@@ -109,7 +109,9 @@ def normalised(fact_id: str, value: Any, screening_date: date) -> Answer:
         return Answer(fact_id, value=float(umol), text=text)
     if fact_id == "child_pugh" and isinstance(value, str):
         return Answer(
-            fact_id, value=parsing.CHILD_PUGH_CLASSES[value.upper()][0], text=text
+            fact_id,
+            value=parsing.child_pugh_classes()[value.upper()].counts_as,
+            text=text,
         )
     return Answer(fact_id, value=value, text=text)
 

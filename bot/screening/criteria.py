@@ -116,6 +116,29 @@ _SCHEMA: dict[str, Any] = {
                     "example": _TEXT,
                     "why": _TEXT,
                     "terms": {"type": "array", "items": _TEXT},
+                    # A score read as a class (Child-Pugh A, B, C): the class's
+                    # scores and the score the class alone counts as.
+                    "classes": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "additionalProperties": False,
+                        "patternProperties": {
+                            "^[A-Z]$": {
+                                "type": "object",
+                                "required": ["scores", "counts_as"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "scores": {
+                                        "type": "array",
+                                        "items": {"type": "integer"},
+                                        "minItems": 2,
+                                        "maxItems": 2,
+                                    },
+                                    "counts_as": {"type": "integer"},
+                                },
+                            }
+                        },
+                    },
                 },
             },
         },
@@ -170,6 +193,16 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class ScoreClass:
+    """One class of a scored scale (Child-Pugh B: scores 7 to 9)."""
+
+    low: int
+    high: int
+    #: The score the class alone counts as, when no score is given.
+    counts_as: int
+
+
+@dataclass(frozen=True)
 class Question:
     """A fact the assistant asks about, in plain language."""
 
@@ -190,6 +223,7 @@ class Question:
     applies_if: Mapping[str, Any] | None = None
     if_not_asked: str | None = None
     terms: tuple[str, ...] = ()
+    classes: Mapping[str, ScoreClass] = field(default_factory=dict)
 
     def text_for(self, respondent: str | None, patient: str = "the patient") -> str:
         """The question worded for the person answering.
@@ -356,6 +390,26 @@ def _check_rule(
             raise CriteriaError(f"{where}: an 'unsure' answer must map to unknown")
 
 
+def _score_classes(
+    question_id: str, raw: Mapping[str, Mapping[str, Any]]
+) -> dict[str, ScoreClass]:
+    """The classes of a scored question, checked: ordered ranges that do not overlap,
+    each counting as a score inside its own range."""
+    classes: dict[str, ScoreClass] = {}
+    previous: ScoreClass | None = None
+    for letter in sorted(raw):
+        (low, high), counts_as = raw[letter]["scores"], raw[letter]["counts_as"]
+        where = f"question {question_id!r}, class {letter}"
+        if low > high:
+            raise CriteriaError(f"{where}: scores [{low}, {high}] are not a range")
+        if not low <= counts_as <= high:
+            raise CriteriaError(f"{where}: counts_as {counts_as} is outside its scores")
+        if previous is not None and low <= previous.high:
+            raise CriteriaError(f"{where}: scores overlap the class before it")
+        classes[letter] = previous = ScoreClass(low, high, counts_as)
+    return classes
+
+
 def parse_trial(data: Mapping[str, Any]) -> Trial:
     """Build a :class:`Trial` from the parsed YAML, checking it thoroughly.
 
@@ -412,6 +466,7 @@ def parse_trial(data: Mapping[str, Any]) -> Trial:
             applies_if=raw.get("applies_if"),
             if_not_asked=raw.get("if_not_asked"),
             terms=tuple(raw.get("terms", ())),
+            classes=_score_classes(raw["id"], raw.get("classes", {})),
         )
     seen_orders: dict[int, str] = {}
     for q in questions.values():

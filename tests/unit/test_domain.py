@@ -44,6 +44,13 @@ SUPPLIED = {
     "trial_title",
     "label",
     "why",
+    # the parsers' messages (bot/parsing: Parsed.message_vars, and what/example)
+    "what",
+    "value",
+    "percent",
+    "score",
+    "score_class",
+    "given_class",
 }
 
 

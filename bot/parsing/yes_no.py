@@ -1,0 +1,171 @@
+"""Yes / no / unsure answers, hedges ("I think so", "not really") and consent."""
+
+from __future__ import annotations
+
+import re
+
+from bot.parsing.base import Answer, Parsed
+from bot.parsing.lexicon import NO_WORDS, YES_WORDS
+from bot.parsing.nonanswers import (
+    DECLINED,
+    answer_parser,
+    has_unknown_phrase,
+    is_unknown_low,
+)
+
+_FILLER = re.compile(r"^(?:(?:um+|uh+|er+m?|hm+|well|oh|ah|so|ok|okay|hmm+)[\s,.!]+)+")
+#: Hedges, checked before plain yes/no. Leaning "no" first ("I don't think so").
+HEDGE_NO = re.compile(
+    r"\b(?:i\s+)?(?:do\s*n[o']?t|dont)\s+(?:think|believe)\s+so\b"
+    r"|\bi\s+(?:do\s*n[o']?t|dont)\s+think\s+(?:i|he|she|they|we)\b"
+    r"|\bprobably\s+not\b|\bmaybe\s+not\b|\bi\s+(?:guess|think)\s+not\b"
+    r"|\bnot\s+really\b"
+    r"|\bnot\s+that\s+(?:i|we)\s+(?:know|knew|am\s+aware|'m\s+aware|remember|recall)"
+    r"|\bnot\s+that\s+i'm\s+aware|\bnot\s+to\s+my\s+knowledge\b"
+    r"|\bnot\s+as\s+far\s+as\s+(?:i|we)\s+know\b|\bunlikely\b|\bi\s+hope\s+not\b"
+)
+#: "Not as far as I know" after a plain no is a no said modestly ("nope, not that I
+#: know of", "no, not really"): a careful reader takes it as no. Alone it stays a
+#: hedge (unsure, leaning no).
+_MODEST_NO = re.compile(
+    r"\bnot\s+really\b|\b(?:i\s+)?(?:do\s*n[o']?t|dont)\s+(?:think|believe)\s+so\b"
+    r"|\bnot\s+that\s+(?:i|we)\s+(?:know|knew|am\s+aware|'m\s+aware|remember|recall)"
+    r"|\bnot\s+that\s+i'm\s+aware|\bnot\s+to\s+my\s+knowledge\b"
+    r"|\bnot\s+as\s+far\s+as\s+(?:i|we)\s+know\b"
+)
+_PLAIN_NO = re.compile(r"^(?:no|nope|nah|naw)\b|[,.;]\s*(?:no|nope|nah)\W*$|\bno$")
+_HEDGE_YES = re.compile(
+    r"\b(?:i\s+)?(?:think|believe|guess|suppose|assume)\s+so\b"
+    r"|\bi\s+think\s+(?:i|he|she|they|we|it)\b|\bprobably\b|\blikely\b"
+    r"|\bmaybe\s+yes\b|\b(?:might|may|could)\s+(?:have|be|do|has)\b"
+    r"|\bkind\s+of\b|\bsort\s+of\b|\bi\s+think\b|\bi\s+believe\b"
+)
+_HEDGE_NEUTRAL = re.compile(
+    r"\bmaybe\b|\bperhaps\b|\bpossibly\b|\byes\s+and\s+no\b|\byes\s+or\s+no\b"
+    r"|\bnot\s+always\b|\bsometimes\b"
+)
+_PAST_ONLY = re.compile(r"\bnot\s+any\s*more\b|\bno\s+longer\b|\bused\s+to\b")
+YES_LEAD = re.compile(rf"^(?:{YES_WORDS})\b")
+_NO_LEAD = re.compile(rf"^(?:{NO_WORDS})\b")
+_NEG_CUE = re.compile(
+    r"\b(?:no|not|never|none|nothing|nope|nah|neither|nor|without|negative)\b"
+    r"|n't\b|\bcannot\b"
+)
+# Copulas ("I'm", "he is") are not cues: "I'm 45" or "he is 60" answer another
+# question, and must not read as a "yes".
+POS_CUE = re.compile(
+    r"\b(?:yes|yeah|yep|yup|i\s+(?:do|did|have|had)|i've"
+    r"|(?:he|she|they|we)\s+(?:do|does|did|has|have|had)"
+    r"|had|have|has|got|diagnosed|positive|taking|takes|took)\b"
+)
+_ZH_YES = {"是", "是的", "对", "有", "嗯", "好"}
+_ZH_NO = {"不", "不是", "没有", "没", "否", "无"}
+
+# Agreeing to go ahead ("Shall we start?", "May we pass your details on?", "Is this
+# right?"): phrasings that are a clear yes or no to an offer, but no answer to a
+# question about health ("ok" or "fine" to "Any kidney problems?" may well mean
+# "no problem"). Used only with ``parse_yes_no(text, consent=True)``; the whole
+# message must be made of these phrases ("ok, let's do it", "alright then").
+_AGREE_PHRASE = (
+    r"ok(?:ay|ey)?|k|kk|alright|all\s+right|fine|good|great|cool|perfect|sounds\s+"
+    r"(?:good|great|fine|ok(?:ay)?|like\s+a\s+plan)|go\s+ahead|go\s+for\s+it"
+    r"|let'?s\s+(?:do\s+(?:it|this|that)|go|start|begin|get\s+started|get\s+going)"
+    r"|let'?s|i'?m\s+ready|ready(?:\s+when\s+you\s+are)?|i'?m\s+in|count\s+me\s+in"
+    r"|(?:that'?s|that\s+is|it'?s)\s+(?:fine|ok(?:ay)?|good|alright|all\s+right)"
+    r"|fine\s+(?:by|with)\s+me|works\s+for\s+me|please\s+do|do\s+it|why\s+not"
+    r"|(?:you\s+)?can\s+go\s+ahead|i\s+agree|agreed|happy\s+to"
+    r"|(?:i'?m\s+)?ok(?:ay)?\s+with\s+(?:it|that)"
+    r"|go\s+on|carry\s+on|continue|proceed|keep\s+going"
+)
+_AGREE_YES = re.compile(
+    r"^(?:(?:um+|uh+|er+m?|hm+|well|oh|ah|so)[\s,.!]+)*"
+    rf"(?:{_AGREE_PHRASE})\b[\s,.!]*"
+    rf"(?:(?:{_AGREE_PHRASE}|then|please|thanks|thank\s+you)\b[\s,.!]*)*$"
+)
+#: Declining an offer: "I'd rather not" (but "I'd rather not say" stays a decline to
+#: answer: see DECLINED), "not interested", "maybe later".
+_AGREE_NO = re.compile(
+    r"^(?:(?:no\s*,?\s*)?(?:(?:i'?d|i\s+would)\s+)?(?:rather|prefer)\s+not(?:\s+to)?"
+    r"|(?:i'?m\s+|i\s+am\s+)?not\s+interested|maybe\s+(?:later|another\s+time)"
+    r"|not\s+(?:right\s+)?now|not\s+today|no\s+thank\s+you|no\s+thanks|no\s+ta"
+    r"|not\s+for\s+me|(?:i'?ll|i\s+will)\s+pass|pass)"
+    r"(?:[\s,.!]+(?:thanks|thank\s+you|really|sorry|for\s+now))*[\s,.!]*$"
+)
+
+
+@answer_parser("yes_no")
+def parse_yes_no(answer: Answer, *, consent: bool = False) -> Parsed:
+    """A yes / no / unsure answer.
+
+    Decisions on ambiguous answers:
+
+    * "not sure", "don't know" -> ``value="unsure", unknown=True``.
+    * Hedges ("I think so", "probably", "not that I know of", "I don't think so",
+      "not really", "maybe") -> ``value="unsure", unknown=False`` with
+      ``detail["hedged"] = True`` and ``detail["leaning"]`` "yes", "no" or None: a
+      hedged answer is never taken as a definite yes or no, but the leaning is kept.
+    * "I'd rather not say" -> ``"unsure"``, ``unknown=True``, ``detail["declined"]``.
+    * Not an answer -> ``not_understood`` with ``detail["reason"]``: "confused" for
+      "I don't understand", "what do you mean?", "huh"; "question" for a question back
+      (:func:`looks_like_question`: "is that the yellow thing?", "why do you ask?").
+    * Typos and drawn-out words count: "yse", "yesss", "noo", "nop".
+    * "not anymore", "used to", "no longer" -> ``"unsure"`` with
+      ``detail["past_only"] = True``: true in the past, and whether that counts depends
+      on the question.
+    * Otherwise the first word decides ("yes, hepatitis B for years" -> yes,
+      "no never" -> no); failing that any negation means no ("I have never had it"),
+      and an affirmative verb means yes ("I had it in 2019").
+    * With ``consent=True`` (an offer: "Shall we start?", "May we share your
+      details?"), agreeing phrasings are a yes ("ok", "let's do it", "go ahead",
+      "sounds good", "fine") and declining ones a no ("I'd rather not", "not now",
+      "no thank you"). Without it, "ok" or "fine" alone are not understood: to a
+      question about health they may mean "no problem". "I'd rather not say" is a
+      decline to answer (unsure) either way.
+
+    Args:
+        text: The answer as given.
+        consent: The question is an offer to agree to, not a question of fact.
+
+    Returns:
+        ``value`` in {"yes", "no", "unsure"}, or ``not_understood``.
+    """
+    low = _FILLER.sub("", answer.low).strip() or answer.low
+    if consent and _AGREE_NO.match(low):
+        return answer.ok("no")
+    if consent and _AGREE_YES.match(answer.low):
+        return answer.ok("yes")
+    if DECLINED.search(low) and not YES_LEAD.search(low):
+        # Not wanting to say is no "no": the study team asks in private.
+        return answer.unsure(declined=True)
+    bare = re.sub(r"[\s\W_]+", "", low)
+    if bare in _ZH_YES:
+        return answer.ok("yes")
+    if bare in _ZH_NO:
+        return answer.ok("no")
+    if is_unknown_low(low):
+        return answer.unsure()
+    if HEDGE_NO.search(low):
+        if _PLAIN_NO.search(low) and not HEDGE_NO.search(_MODEST_NO.sub(" ", low)):
+            return answer.ok("no", modest=True)
+        return answer.ok("unsure", hedged=True, leaning="no")
+    if _PAST_ONLY.search(low):
+        return answer.ok("unsure", past_only=True)
+    if _HEDGE_YES.search(low):
+        return answer.ok("unsure", hedged=True, leaning="yes")
+    if _HEDGE_NEUTRAL.search(low):
+        return answer.ok("unsure", hedged=True, leaning=None)
+    if YES_LEAD.search(low):
+        return answer.ok("yes")
+    if _NO_LEAD.search(low):
+        return answer.ok("no")
+    if any(sym in low for sym in ("👍", "✅", "✔")):
+        return answer.ok("yes")
+    if any(sym in low for sym in ("👎", "❌", "✖")):
+        return answer.ok("no")
+    if has_unknown_phrase(low):
+        return answer.unsure()
+    if _NEG_CUE.search(low):
+        return answer.ok("no")
+    if POS_CUE.search(low):
+        return answer.ok("yes")
+    return answer.fail("not_understood")
