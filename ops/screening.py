@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.screening.criteria import load_trial
+from ops import answers
 
 Say = Callable[[str, str], list]
 
@@ -26,38 +27,8 @@ QUESTIONS = {
     for q in TRIAL.questions
 }
 
-#: A person who is likely eligible (answers as people type them).
-LIKELY = {
-    "age": "I'm 45",
-    "liver_transplant": "No",
-    "stem_cell_therapy": "no",
-    "liver_cancer": "No",
-    "chronic_liver_disease": "yes, hepatitis B for years",
-    "jaundice": "Yes",
-    "ascites": "yes",
-    "encephalopathy": "No confusion",
-    "gi_bleeding": "No",
-    "kidney_injury": "no",
-    "infection": "No",
-    "sex": "Male",
-    "planning_baby": "no",
-    "pregnancy": "no",
-    "other_trial": "Never",
-    "immune_drugs": "never",
-    "organ_disease": "No",
-    "thrombosis": "No",
-    "allergy": "no",
-    "alcohol_withdrawal": "No",
-    "drug_misuse": "Never",
-    "mental_health": "never",
-    "has_lab_results": "Yes",
-    "bilirubin": "bilirubin 171 umol/L",
-    "inr": "1.8",
-    "pta": "35%",
-    "platelets": "120",
-    "child_pugh": "7",
-    "consent": "Yes",
-}
+#: A person who is likely eligible (answers as people type them): ops/answers.py.
+LIKELY = answers.LIKELY
 #: Excluded by a liver transplant (the questions stop after two answers).
 EXCLUDED = {**LIKELY, "liver_transplant": "yes, two years ago"}
 #: A caregiver without lab results: staff review.

@@ -22,7 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-NEVER = "never"
+from ops.answers import NEVER, NUMBERS, likely_facts
+
 UNKNOWN = "unknown"
 
 
@@ -99,37 +100,11 @@ class Case:
         return self.behaviour(Stop) is not None
 
 
-#: A person who is likely eligible: every inclusion met, no exclusion.
+#: A person who is likely eligible: every inclusion met, no exclusion (ops/answers.py;
+#: every fact, the pregnancy questions included, with the bilirubin as on a report).
 BASE: dict[str, Any] = {
-    "age": 45,
-    "sex": "male",
-    "liver_transplant": "no",
-    "stem_cell_therapy": "no",
-    "liver_cancer": "no",
-    "chronic_liver_disease": "yes",
-    "jaundice": "yes",
-    "ascites": "yes",
-    "encephalopathy": 0,
-    "gi_bleeding": "no",
-    "kidney_injury": "no",
-    "infection": "no",
-    "pregnancy": "no",
-    "planning_baby": "no",
-    "other_trial": NEVER,
-    "immune_drugs": NEVER,
-    "organ_disease": "no",
-    "thrombosis": "no",
-    "allergy": "no",
-    "alcohol_withdrawal": "no",
-    "drug_misuse": NEVER,
-    "mental_health": NEVER,
-    "has_lab_results": "yes",
-    "bilirubin": Lab(171, "umol/L"),
-    "inr": 1.8,
-    "pta": 35,
-    "platelets": 120,
-    "child_pugh": 7,
-    "consent": "yes",
+    **likely_facts(asked_only=False),
+    "bilirubin": Lab(NUMBERS["bilirubin"], "umol/L"),
 }
 
 #: Caregivers: the relation as typed, and the patient's sex it implies.

@@ -24,37 +24,13 @@ from actions.why_ask import WhyAsk
 from bot.store import repository
 from bot.store.db import make_engine, session_scope
 from bot.store.models import Referral, Screening
+from ops.answers import NEVER, likely_facts
 
 DATE = "2026-11-24"
+#: The likely-eligible person (ops/answers.py) as the `answers` slot holds the facts.
 NO_EXCLUSIONS = {
-    "age": 45,
-    "liver_transplant": "no",
-    "stem_cell_therapy": "no",
-    "liver_cancer": "no",
-    "chronic_liver_disease": "yes",
-    "jaundice": "yes",
-    "ascites": "yes",
-    "encephalopathy": 0,
-    "gi_bleeding": "no",
-    "kidney_injury": "no",
-    "infection": "no",
-    "sex": "male",
-    "planning_baby": "no",
-    "other_trial": {"never": True, "earliest": None, "latest": None},
-    "immune_drugs": {"never": True, "earliest": None, "latest": None},
-    "organ_disease": "no",
-    "thrombosis": "no",
-    "allergy": "no",
-    "alcohol_withdrawal": "no",
-    "drug_misuse": {"never": True, "earliest": None, "latest": None},
-    "mental_health": {"never": True, "earliest": None, "latest": None},
-    "has_lab_results": "yes",
-    "bilirubin": 171.0,
-    "inr": 1.8,
-    "pta": 35.0,
-    "platelets": 120.0,
-    "child_pugh": 7,
-    "consent": "yes",
+    fact: {"never": True, "earliest": None, "latest": None} if value == NEVER else value
+    for fact, value in likely_facts().items()
 }
 
 

@@ -28,6 +28,7 @@ from bot.vocab import (
     NOT_MET,
     UNKNOWN,
 )
+from ops import answers
 
 SCREENING = date(2026, 11, 24)
 TRIAL = load_trial()
@@ -54,34 +55,8 @@ NOW = on(SCREENING)
 
 #: Likely eligible, with known lab values (bilirubin in µmol/L, the canonical unit).
 CLEAN: dict[str, Any] = {
-    "age": 45,
-    "liver_transplant": "no",
-    "stem_cell_therapy": "no",
-    "liver_cancer": "no",
-    "chronic_liver_disease": "yes",
-    "jaundice": "yes",
-    "ascites": "yes",
-    "encephalopathy": 0,
-    "gi_bleeding": "no",
-    "kidney_injury": "no",
-    "infection": "no",
-    "sex": "female",
-    "pregnancy": "no",
-    "other_trial": NEVER,
-    "immune_drugs": NEVER,
-    "organ_disease": "no",
-    "thrombosis": "no",
-    "allergy": "no",
-    "alcohol_withdrawal": "no",
-    "drug_misuse": NEVER,
-    "mental_health": NEVER,
-    "has_lab_results": "yes",
-    "bilirubin": 171,
-    "inr": 1.8,
-    "pta": 35,
-    "platelets": 120,
-    "child_pugh": 7,
-    "consent": "yes",
+    fact: NEVER if value == answers.NEVER else value
+    for fact, value in answers.likely_facts(sex="female").items()
 }
 LAB_FACTS = ("bilirubin", "inr", "pta", "platelets", "child_pugh")
 

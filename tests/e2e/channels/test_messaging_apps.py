@@ -45,6 +45,7 @@ from support.stack import (
 from bot.screening.criteria import load_trial
 from bot.settings import load_settings
 from channels.common import TEXT_ONLY_REPLY, conversation_id, text_length
+from ops.answers import LIKELY_REPLIES
 
 pytestmark = pytest.mark.e2e
 
@@ -472,37 +473,9 @@ def test_messenger_subscription_handshake(stack: Stack):
     assert get(f"{base}&hub.verify_token=guess&hub.challenge=1")[0] == 403
 
 
-ANSWERS = {
-    "age": "45",
-    "liver_transplant": "No",
-    "stem_cell_therapy": "No",
-    "liver_cancer": "No",
-    "chronic_liver_disease": "yes, hepatitis B for years",
-    "jaundice": "Yes",
-    "ascites": "Yes",
-    "encephalopathy": "1",  # numbered: the options are too long for quick replies
-    "gi_bleeding": "No",
-    "kidney_injury": "No",
-    "infection": "No",
-    "sex": "Male",
-    "planning_baby": "No",
-    "pregnancy": "No",
-    "other_trial": "Never",
-    "immune_drugs": "Never",
-    "organ_disease": "No",
-    "thrombosis": "No",
-    "allergy": "No",
-    "alcohol_withdrawal": "No",
-    "drug_misuse": "Never",
-    "mental_health": "Never",
-    "has_lab_results": "Yes",
-    "bilirubin": "bilirubin 171 umol/L",
-    "inr": "1.8",
-    "pta": "35%",
-    "platelets": "120",
-    "child_pugh": "7",
-    "consent": "Yes",
-}
+#: The widget's answers, but the encephalopathy grade by number: its options are too
+#: long for quick replies, so they are numbered ("1. No confusion").
+ANSWERS = {**LIKELY_REPLIES, "encephalopathy": "1"}
 
 
 def test_messenger_whole_screening_with_quick_replies(stack: Stack, api: StubAPI):

@@ -34,6 +34,7 @@ from support.stack import (
 )
 
 from bot.screening.criteria import load_trial
+from ops.answers import LIKELY_REPLIES
 
 pytestmark = pytest.mark.e2e
 
@@ -47,37 +48,7 @@ TRIAL = load_trial()
 QUESTIONS = {q.id: q.ask_self for q in TRIAL.questions}
 
 #: Answers as a patient would give them: a quick reply where one fits, else typed.
-ANSWERS = {
-    "age": "45",
-    "liver_transplant": "No",
-    "stem_cell_therapy": "No",
-    "liver_cancer": "No",
-    "chronic_liver_disease": "yes, hepatitis B for years",
-    "jaundice": "Yes",
-    "ascites": "Yes",
-    "encephalopathy": "No confusion",
-    "gi_bleeding": "No",
-    "kidney_injury": "No",
-    "infection": "No",
-    "sex": "Male",
-    "planning_baby": "No",
-    "pregnancy": "No",
-    "other_trial": "Never",
-    "immune_drugs": "Never",
-    "organ_disease": "No",
-    "thrombosis": "No",
-    "allergy": "No",
-    "alcohol_withdrawal": "No",
-    "drug_misuse": "Never",
-    "mental_health": "Never",
-    "has_lab_results": "Yes",
-    "bilirubin": "bilirubin 171 umol/L",
-    "inr": "1.8",
-    "pta": "35%",
-    "platelets": "120",
-    "child_pugh": "7",
-    "consent": "Yes",
-}
+ANSWERS = LIKELY_REPLIES
 
 
 # --------------------------------------------------------------------------- #
