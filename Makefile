@@ -33,8 +33,8 @@ install: $(STAMP) system ## Build .venv with Python 3.10, the product's and the 
 system: ## Install Debian's chromium + chromium-driver if missing (root only; browser test)
 	@scripts/setup-system.sh
 
-$(SPACY_MODEL)/meta.json: $(STAMP) bot/nlp.py
-	$(PY) -m bot.nlp build $(SPACY_MODEL)
+$(SPACY_MODEL)/meta.json: $(STAMP) nlu_ext/spacy_rules.py bot/parsing/lexicon.py
+	$(PY) -m nlu_ext.spacy_rules build $(SPACY_MODEL)
 
 spacy: $(SPACY_MODEL)/meta.json ## Build the project's own spaCy pipeline
 

@@ -1,7 +1,8 @@
-"""``TrialValueExtractor``: a Rasa 3.6 entity extractor over ``bot.nlp.extract_values``.
+"""``TrialValueExtractor``: a Rasa 3.6 entity extractor over
+``nlu_ext.spacy_rules.extract_values``.
 
 Put it after ``SpacyNLP`` (whose ``model`` is the pipeline written by
-``python -m bot.nlp build <path>``) and ``SpacyTokenizer`` in config.yml::
+``python -m nlu_ext.spacy_rules build <path>``) and ``SpacyTokenizer`` in config.yml::
 
     - name: SpacyNLP
       model: build/spacy/trial_values
@@ -10,7 +11,8 @@ Put it after ``SpacyNLP`` (whose ``model`` is the pipeline written by
 
 It reuses the spaCy doc ``SpacyNLP`` attached to the message (so entity boundaries fall
 on Rasa's tokens) and appends one entity per value found: age, bilirubin, inr, pta,
-platelets, child_pugh, he_grade, time_expression. All the logic lives in ``bot/nlp.py``.
+platelets, child_pugh, he_grade, time_expression. All the logic lives in
+``nlu_ext/spacy_rules.py``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlp import extract_values
+from nlu_ext.spacy_rules import extract_values
 
 
 @DefaultV1Recipe.register(
@@ -37,7 +39,7 @@ class TrialValueExtractor(GraphComponent, EntityExtractorMixin):
     """Finds the screening values (lab results, age, grades, times) in a message."""
 
     @classmethod
-    def required_components(cls) -> List[Type]:
+    def required_components(cls) -> List[Type[Any]]:
         """Components that must come before this one in the pipeline."""
         return [SpacyNLP]
 

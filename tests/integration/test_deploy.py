@@ -309,7 +309,7 @@ def test_dockerfile_copy_sources_exist() -> None:
     text = (DEPLOY / "Dockerfile").read_text()
     assert text.startswith("# syntax=") and "FROM python:3.10-slim" in text
     assert "pip install --no-cache-dir -r requirements.lock" in text
-    assert "python -m bot.nlp build build/spacy-trial-en" in text
+    assert "python -m nlu_ext.spacy_rules build build/spacy-trial-en" in text
     ignored = (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
     assert {".venv/", "var/", ".env", "models/"} <= set(ignored)
 

@@ -1,7 +1,8 @@
 """TrialValueExtractor (nlu_ext) inside a tiny in-process Rasa NLU pipeline.
 
-SpacyNLP loads the pipeline written by ``bot.nlp.build_and_save`` (no pretrained model),
-SpacyTokenizer tokenizes with it, and TrialValueExtractor adds the values as entities.
+SpacyNLP loads the pipeline written by ``nlu_ext.spacy_rules.build_and_save`` (no
+pretrained model), SpacyTokenizer tokenizes with it, and TrialValueExtractor adds the
+values as entities.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from rasa.nlu.utils.spacy_utils import SpacyNLP  # noqa: E402
 from rasa.shared.nlu.constants import ENTITIES, TEXT  # noqa: E402
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 
-from bot.nlp import build_and_save  # noqa: E402
+from nlu_ext.spacy_rules import build_and_save  # noqa: E402
 from nlu_ext.value_extractor import TrialValueExtractor  # noqa: E402
 
 

@@ -1,6 +1,8 @@
-"""bot/nlp.py: the rule-based value extractor (spaCy blank English + entity ruler).
+"""nlu_ext/spacy_rules.py: the rule-based value extractor (spaCy blank English and an
+entity ruler).
 
-Pure tests: no Rasa import. The pipeline is built once per module.
+Pure spaCy tests: the module imports nothing of Rasa (importing the ``nlu_ext`` package
+does, for its components). The pipeline is built once per module.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ spacy = pytest.importorskip("spacy")
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from bot import nlp  # noqa: E402
-from bot.nlp import build_and_save, extract_values, load_pipeline  # noqa: E402
+from nlu_ext import spacy_rules as nlp  # noqa: E402
+from nlu_ext.spacy_rules import build_and_save, extract_values, load_pipeline  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,18 @@ with the pipeline, so ``spacy.load(path)`` needs no import from this project, an
 ``SpacyNLP`` can load the saved pipeline as its ``model``.
 
 The ruler only finds spans; turning a span into a value is the job of ``bot.parsing``
-(units, number words, plausibility). A span whose value does not parse is dropped.
+(units, number words, plausibility). A span whose value does not parse is dropped. The
+word lists the parsers share (months, weekdays, time units, number words, grades,
+Child-Pugh and percent words) come from ``bot.parsing.lexicon``.
+
+Plain spaCy: this module imports nothing of Rasa (the NLU component that uses it is
+``nlu_ext/value_extractor.py``).
 
 Nothing heavy is imported at module import time (importing spaCy pulls in thinc, which
 imports TensorFlow when it is installed): spaCy is imported inside the functions.
 
-Command line: ``python -m bot.nlp build <path>`` writes the pipeline to ``<path>``.
+Command line: ``python -m nlu_ext.spacy_rules build <path>`` writes the pipeline to
+``<path>``.
 """
 
 from __future__ import annotations
@@ -28,6 +34,18 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.parsing.lexicon import (
+    CHILD_PUGH_CLASS_LETTERS,
+    CHILD_PUGH_KIND_WORDS,
+    MONTH_VERBS,
+    MONTHS,
+    NUMBER_WORDS,
+    PERCENT_WORDS,
+    ROMAN_GRADES,
+    TIME_UNITS,
+    WEEKDAYS,
+)
+
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
     from spacy.tokens import Doc, Span
@@ -37,7 +55,8 @@ logger = logging.getLogger(__name__)
 EXTRACTOR_NAME = "TrialValueExtractor"
 
 #: Entity names (Rasa side) and the canonical unit of each value. The units are the
-#: ones the criteria data (bot/trials/*.yml) declares for the matching questions.
+#: ones the criteria data (bot/screening/trials/*.yml) declares for the matching
+#: questions.
 AGE = "age"
 BILIRUBIN = "bilirubin"
 INR = "inr"
@@ -94,13 +113,6 @@ RULER_NAME = "trial_value_ruler"
 Token = dict[str, Any]
 Alt = list[Token]  # one alternative: a sequence of token specs
 
-NUMBER_WORDS = [
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-    "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-    "eighteen", "nineteen", "twenty", "thirty", "forty", "fourty", "fifty", "sixty",
-    "seventy", "eighty", "ninety", "hundred", "thousand",
-]  # fmt: skip
 _NUMBER_CONNECTORS = ["-", "and", "point"]
 
 _NUM_RE = r"\d+(?:[.,]\d+)*"
@@ -133,7 +145,7 @@ _WORD = _in(NUMBER_WORDS)
 #: a number written in words: "four", "sixty two", "sixty-two", "one point eight",
 #: "one hundred and seventy one point five". The length is bounded (no "*"): an
 #: unbounded operator makes the matcher quadratic on a long run of number words.
-_WORD_OR_CONNECTOR = _in(NUMBER_WORDS + _NUMBER_CONNECTORS, "?")
+_WORD_OR_CONNECTOR = _in([*NUMBER_WORDS, *_NUMBER_CONNECTORS], "?")
 NUM_WORDS: list[Alt] = [
     [_WORD],
     [_WORD, *([_WORD_OR_CONNECTOR] * 6), _WORD],
@@ -202,7 +214,7 @@ def _inr_patterns() -> list[dict[str, Any]]:
 _PERCENT: list[Alt] = [
     [],
     [{"ORTH": "%"}],
-    [_in(["percent", "pct", "percentage"])],
+    [_in(PERCENT_WORDS)],
     [_w("per"), _w("cent")],
 ]
 
@@ -280,15 +292,20 @@ def _child_pugh_patterns() -> list[dict[str, Any]]:
     ]
     kind_words = ["score", "class", "grade", "category", "stage", "classification"]
     kind_opt: list[Alt] = [[_in(kind_words, "?")]]
-    kind_req: list[Alt] = [[_in(["class", "grade", "category", "stage"])]]
+    kind_req: list[Alt] = [[_in(CHILD_PUGH_KIND_WORDS)]]
     points: list[Alt] = [[_in(["points", "point", "pts"], "?")]]
     return (
         _patterns("CHILD_PUGH", keyword, kind_opt, [FILL], NUM, points)
         # "Child Pugh class C", "child-pugh grade a"
-        + _patterns("CHILD_PUGH", keyword, kind_req, [FILL], [[_in(["a", "b", "c"])]])
+        + _patterns(
+            "CHILD_PUGH", keyword, kind_req, [FILL], [[_in(CHILD_PUGH_CLASS_LETTERS)]]
+        )
         # "Child-Pugh C", "child pugh b" (a bare lower-case "a" is too ambiguous)
         + _patterns(
-            "CHILD_PUGH", keyword, [FILL], [[{"ORTH": {"IN": ["A", "B", "C"]}}]]
+            "CHILD_PUGH",
+            keyword,
+            [FILL],
+            [[{"ORTH": {"IN": [c.upper() for c in CHILD_PUGH_CLASS_LETTERS]}}]],
         )
         + _patterns("CHILD_PUGH", keyword, [FILL], [[_in(["b", "c"])]])
     )
@@ -296,28 +313,8 @@ def _child_pugh_patterns() -> list[dict[str, Any]]:
 
 def _he_grade_patterns() -> list[dict[str, Any]]:
     grade_word: list[Alt] = [[_in(["grade", "stage"])]]
-    grade_value: list[Alt] = [
-        [
-            _in(
-                [
-                    "0",
-                    "1",
-                    "2",
-                    "3",
-                    "4",
-                    "i",
-                    "ii",
-                    "iii",
-                    "iv",
-                    "zero",
-                    "one",
-                    "two",
-                    "three",
-                    "four",
-                ]
-            )
-        ]  # fmt: skip
-    ]
+    grades = ["0", "1", "2", "3", "4", *ROMAN_GRADES, *NUMBER_WORDS[:5]]
+    grade_value: list[Alt] = [[_in(grades)]]
     hepatic = _in(["hepatic", "liver", "portosystemic"], "?")
     # after the grade, "he" must be written "HE" (else: "stage 2 he was ...")
     after: list[Alt] = [
@@ -377,27 +374,16 @@ def _age_patterns() -> list[dict[str, Any]]:
     )
 
 
-_MONTHS = [
-    "january", "february", "march", "april", "may", "june", "july", "august",
-    "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun",
-    "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-]  # fmt: skip
+_MONTHS = list(MONTHS)
 #: months safe to match without a preposition before them ("may" and "march" are verbs)
-_SAFE_MONTHS = [m for m in _MONTHS if m not in ("may", "march", "mar")]
-_WEEKDAYS = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-]
+_SAFE_MONTHS = [m for m in _MONTHS if m not in MONTH_VERBS]
+_WEEKDAYS = list(WEEKDAYS)
 _TIME_UNITS = [
-    "day", "days", "week", "weeks", "wk", "wks", "month", "months", "mo", "mos", "mth",
-    "mths", "year", "years", "yr", "yrs", "decade", "decades", "fortnight", "hour",
+    *(word for words in TIME_UNITS.values() for word in words),
+    "fortnight",
+    "hour",
     "hours",
-]  # fmt: skip
+]
 
 
 def _time_patterns() -> list[dict[str, Any]]:
@@ -543,7 +529,7 @@ def build_pipeline(validate: bool = False) -> Language:
             errors = validate_token_pattern(entry["pattern"])
             if errors:
                 raise ValueError(f"bad pattern {entry}: {errors}")
-    ruler.add_patterns(all_patterns)
+    ruler.add_patterns(all_patterns)  # type: ignore[attr-defined]  # an EntityRuler
     return nlp
 
 
@@ -623,7 +609,7 @@ def _digits(text: str) -> str:
     try:
         from text_to_num import alpha2digit
 
-        return alpha2digit(text, "en", threshold=0)
+        return str(alpha2digit(text, "en", threshold=0))
     except Exception:  # noqa: BLE001 - text2num is a helper, never a reason to fail
         return text
 
@@ -823,7 +809,7 @@ def extract_values(text: str, doc: Doc | None = None) -> list[dict[str, Any]]:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) != 2 or argv[0] != "build":
-        print("usage: python -m bot.nlp build <path>", file=sys.stderr)
+        print("usage: python -m nlu_ext.spacy_rules build <path>", file=sys.stderr)
         return 2
     path = build_and_save(Path(argv[1]))
     size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
