@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any, Mapping, NamedTuple
 
 from bot.screening import messages
+from bot.settings import MAX_MESSAGE_CHARS
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +37,9 @@ ERRORS = frozenset(
     }
 )
 
-#: Longer answers are not parsed (``not_understood`` with reason ``too_long``).
-MAX_ANSWER_LENGTH = 1000
+#: Longer answers are not parsed (``not_understood`` with reason ``too_long``): the
+#: one message-length limit, :data:`bot.settings.MAX_MESSAGE_CHARS`.
+MAX_ANSWER_LENGTH = MAX_MESSAGE_CHARS
 
 
 @dataclass(frozen=True)
