@@ -1,7 +1,8 @@
-"""Three of Rasa 3.6's per-turn costs, removed without changing what Rasa does.
+"""Three patches to Rasa 3.6.21: per-turn costs removed, what Rasa does unchanged.
 
-Profiling ``make bench`` with py-spy (README "Benchmark") showed the Rasa server
-spending much of its time on things that repeat identical work on every turn:
+Profiling ``make bench`` with py-spy (docs/measurements.md "Benchmark") showed the
+Rasa server spending much of its time on things that repeat identical work on every
+turn. :func:`apply` replaces three functions of Rasa's dialogue core:
 
 1. Validating action server responses. Rasa 3.6 checks every response of the
    action server against a fixed JSON schema (``RemoteAction.
@@ -26,28 +27,41 @@ spending much of its time on things that repeat identical work on every turn:
    the event it ended with, and recompute when the conversation has grown or
    changed. Callers get a fresh list each time, as before.
 
-:func:`install` is called when Rasa imports this package (``config.yml`` names our
-components), and is idempotent.
+Each replacement is a copy of a private function of Rasa 3.6.21 with the repeated
+work taken out, so :func:`apply` refuses any other Rasa version (a RuntimeError
+before anything is patched): a new Rasa must be checked against these copies (and
+``tests/unit/test_rasa_patches.py``) before :data:`RASA_VERSION` is raised.
+
+Nothing happens at import time. The Rasa server has no start-up hook of ours except
+importing the NLU components that ``config.yml`` names, so ``nlu_ext/__init__.py``
+calls :func:`apply`; it is idempotent.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any, Dict, List, Type
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Type
 
-import rasa.shared.utils.common
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
-from rasa.core.actions.action import RemoteAction
-from rasa.shared.constants import DOCS_BASE_URL
-from rasa.shared.core.events import Event
-from rasa.shared.core.trackers import DialogueStateTracker
 
-_EVENT_CLASSES: Dict[str, Any] = {}
+if TYPE_CHECKING:
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import Event
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+RASA_VERSION = "3.6.21"
+"""The one Rasa version whose private functions the patches were copied from."""
+
+_EVENT_CLASSES: Dict[str, Type[Event]] = {}
+_ORIGINAL_APPLIED_EVENTS: Callable[[DialogueStateTracker], List[Event]] | None = None
+_APPLIED_CACHE = "_prescreen_applied_events"
 
 
 @functools.lru_cache(maxsize=1)
 def _validator() -> Any:
+    from rasa.core.actions.action import RemoteAction
+
     schema = RemoteAction.action_response_format_spec()
     cls = validator_for(schema)
     cls.check_schema(schema)  # once, as jsonschema.validate would on every call
@@ -59,6 +73,8 @@ def _validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
         _validator().validate(result)
         return True
     except ValidationError as e:
+        from rasa.shared.constants import DOCS_BASE_URL
+
         e.message += (
             f". Failed to validate Action server response from API, "
             f"make sure your response from the Action endpoint is valid. "
@@ -68,9 +84,12 @@ def _validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
         raise e
 
 
-def _event_class(type_name: str) -> Any:
+def _event_class(type_name: str) -> Type[Event] | None:
     cls = _EVENT_CLASSES.get(type_name)
     if cls is None:
+        import rasa.shared.utils.common
+        from rasa.shared.core.events import Event
+
         _EVENT_CLASSES.clear()
         for sub in rasa.shared.utils.common.all_subclasses(Event):
             # The first subclass with a name wins, as in Rasa's own loop.
@@ -94,12 +113,9 @@ def resolve_by_type(
         raise ValueError(f"Unknown event name '{type_name}'.")
 
 
-_ORIGINAL_APPLIED_EVENTS = DialogueStateTracker.applied_events
-_APPLIED_CACHE = "_prescreen_applied_events"
-
-
 def applied_events(self: DialogueStateTracker) -> List[Event]:
     """Rasa's ``applied_events``, remembered until the events change."""
+    assert _ORIGINAL_APPLIED_EVENTS is not None  # set by apply() before patching
     events = self.events
     length = len(events)
     first, last = (events[0], events[-1]) if length else (None, None)
@@ -116,8 +132,32 @@ def applied_events(self: DialogueStateTracker) -> List[Event]:
     return result
 
 
-def install() -> None:
-    """Install all three (safe to call twice)."""
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
-    DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]
+def check_version() -> None:
+    """Raises RuntimeError unless the installed Rasa is :data:`RASA_VERSION`."""
+    import rasa
+
+    found = getattr(rasa, "__version__", "unknown")
+    if found != RASA_VERSION:
+        raise RuntimeError(
+            f"rasa_patches: found Rasa {found}, but the patches replace private "
+            f"functions of Rasa {RASA_VERSION} exactly (RemoteAction."
+            f"_validate_action_result, Event.resolve_by_type, DialogueStateTracker."
+            f"applied_events). Check them against Rasa {found}'s own code and "
+            f"tests/unit/test_rasa_patches.py, then update RASA_VERSION."
+        )
+
+
+def apply() -> None:
+    """Check the Rasa version, then apply the three patches (safe to call twice)."""
+    global _ORIGINAL_APPLIED_EVENTS
+
+    check_version()
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import Event
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    if _ORIGINAL_APPLIED_EVENTS is None:  # Rasa's own, kept once for the cache
+        _ORIGINAL_APPLIED_EVENTS = DialogueStateTracker.applied_events
+    RemoteAction._validate_action_result = _validate_action_result
+    Event.resolve_by_type = staticmethod(resolve_by_type)
+    DialogueStateTracker.applied_events = applied_events

@@ -1,4 +1,4 @@
-"""nlu_ext.speedups: the same answers as Rasa's own code, computed once."""
+"""rasa_patches: the same answers as Rasa's own code; the Rasa version check."""
 
 from __future__ import annotations
 
@@ -8,14 +8,18 @@ import rasa.shared.utils.common
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
 
-import nlu_ext  # noqa: F401 - installs the cached validator
-from nlu_ext import speedups
+import nlu_ext  # noqa: F401 - applies the patches, as in the Rasa server
+import rasa_patches
 
 SAMPLES = [
     {"events": [], "responses": []},
     {"events": [{"event": "slot", "name": "answer", "value": "45"}]},
-    {"events": [{"event": "active_loop", "name": "screening_form"}],
-     "responses": [{"text": "Hello", "buttons": [{"title": "Yes", "payload": "Yes"}]}]},
+    {
+        "events": [{"event": "active_loop", "name": "screening_form"}],
+        "responses": [
+            {"text": "Hello", "buttons": [{"title": "Yes", "payload": "Yes"}]}
+        ],
+    },
     {"events": [{"event": "followup", "name": "action_listen"}]},
     {"events": [{"event": "slot", "name": 3, "value": "45"}]},
     {"events": [{"event": "no_such_event"}]},
@@ -27,10 +31,7 @@ SAMPLES = [
 
 
 def test_rasa_uses_the_cached_validator():
-    assert (
-        RemoteAction._validate_action_result
-        is speedups._validate_action_result
-    )
+    assert RemoteAction._validate_action_result is rasa_patches._validate_action_result
 
 
 @pytest.mark.parametrize("response", SAMPLES)
@@ -77,7 +78,7 @@ def _rasa_resolve(type_name, default=None):
 
 
 def test_rasa_resolves_event_types_through_the_map():
-    assert Event.resolve_by_type is speedups.resolve_by_type
+    assert Event.resolve_by_type is rasa_patches.resolve_by_type
 
 
 def test_every_event_type_resolves_to_the_class_rasa_would_pick():
@@ -158,10 +159,10 @@ def test_applied_events_are_rasas_after_every_event():
     """Cached or not, the answer is Rasa's own, as the conversation grows."""
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    tracker = DialogueStateTracker("speedups", slots=[])
+    tracker = DialogueStateTracker("patches", slots=[])
     for event in _story_events():
         tracker.update(event)
-        expected = speedups._ORIGINAL_APPLIED_EVENTS(tracker)
+        expected = rasa_patches._ORIGINAL_APPLIED_EVENTS(tracker)
         assert tracker.applied_events() == expected
         assert tracker.applied_events() == expected  # from the cache
     assert len(tracker.applied_events()) < len(tracker.events)  # reverts applied
@@ -170,21 +171,48 @@ def test_applied_events_are_rasas_after_every_event():
 def test_applied_events_hand_out_a_fresh_list_each_time():
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    tracker = DialogueStateTracker.from_events("speedups", _story_events())
+    tracker = DialogueStateTracker.from_events("patches", _story_events())
     first = tracker.applied_events()
     first.clear()
-    assert tracker.applied_events() == speedups._ORIGINAL_APPLIED_EVENTS(tracker)
+    assert tracker.applied_events() == rasa_patches._ORIGINAL_APPLIED_EVENTS(tracker)
 
 
 def test_applied_events_follow_a_rebuilt_conversation():
     from rasa.shared.core.trackers import DialogueStateTracker
 
     events = _story_events()
-    tracker = DialogueStateTracker.from_events("speedups", events)
+    tracker = DialogueStateTracker.from_events("patches", events)
     tracker.applied_events()
     other = DialogueStateTracker.from_events("other", events[:8])
     tracker.recreate_from_dialogue(other.as_dialogue())
-    assert tracker.applied_events() == speedups._ORIGINAL_APPLIED_EVENTS(tracker)
+    assert tracker.applied_events() == rasa_patches._ORIGINAL_APPLIED_EVENTS(tracker)
     copied = tracker.copy()
-    assert copied.applied_events() == speedups._ORIGINAL_APPLIED_EVENTS(copied)
-    assert DialogueStateTracker.applied_events is speedups.applied_events
+    assert copied.applied_events() == rasa_patches._ORIGINAL_APPLIED_EVENTS(copied)
+    assert DialogueStateTracker.applied_events is rasa_patches.applied_events
+
+
+def test_apply_refuses_another_rasa_version(monkeypatch):
+    """The patches copy private functions of one Rasa version: any other is refused,
+    before anything is patched, with the version found and the reason."""
+    import rasa
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    monkeypatch.setattr(rasa, "__version__", "3.6.20")
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", "Rasa's own")
+    with pytest.raises(RuntimeError, match=r"found Rasa 3\.6\.20.*Rasa 3\.6\.21"):
+        rasa_patches.apply()
+    assert RemoteAction._validate_action_result == "Rasa's own"  # nothing patched
+    assert DialogueStateTracker.applied_events is rasa_patches.applied_events
+
+
+def test_apply_is_idempotent():
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    original = rasa_patches._ORIGINAL_APPLIED_EVENTS
+    rasa_patches.apply()
+    rasa_patches.apply()
+    assert rasa_patches._ORIGINAL_APPLIED_EVENTS is original
+    assert original is not rasa_patches.applied_events
+    assert DialogueStateTracker.applied_events is rasa_patches.applied_events
+    assert Event.resolve_by_type is rasa_patches.resolve_by_type
+    assert RemoteAction._validate_action_result is rasa_patches._validate_action_result
