@@ -173,6 +173,10 @@ def _dateparser_interval(fragment: str, screening: date) -> Interval | None:
     return _period_interval(data.date_obj.date(), data.period or "day", screening)
 
 
+#: Stands for a time too long ago for a date (it is out of range, see time_ago).
+_BEFORE_ANY_DATE = date(1, 12, 31)
+
+
 class TimeScan:
     """Finds the time expressions of an answer, each as an interval of dates."""
 
@@ -195,7 +199,10 @@ class TimeScan:
         self.s = re.sub(pattern, replace, self.s)
 
     def ago(self, unit: str, amount: float) -> date:
-        return self.today - _offset(unit, amount)
+        try:
+            return self.today - _offset(unit, amount)
+        except (ValueError, OverflowError):  # "777777 months ago": before year 1
+            return _BEFORE_ANY_DATE
 
     # ---- handlers ------------------------------------------------------------- #
 

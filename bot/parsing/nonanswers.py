@@ -42,11 +42,16 @@ def is_unknown(text: str) -> bool:
     Returns:
         True for an "I don't know" answer.
     """
+    return _check(text, is_unknown_low, "is_unknown")
+
+
+def _check(text: Any, test: Callable[[str], bool], name: str) -> bool:
+    """``test`` on the normalized text; False when too long, or on a bug (logged)."""
     try:
         low = normalized_or_none(text)
-        return low is not None and is_unknown_low(low)
-    except Exception:  # noqa: BLE001
-        logger.exception("is_unknown failed")
+        return low is not None and test(low)
+    except Exception:  # noqa: BLE001 - a check must never break a conversation
+        logger.exception("%s failed", name)
         return False
 
 
@@ -140,12 +145,7 @@ def looks_like_question(text: str) -> bool:
     Returns:
         True when the message asks rather than answers.
     """
-    try:
-        low = normalized_or_none(text)
-        return low is not None and is_question_low(low)
-    except Exception:  # noqa: BLE001
-        logger.exception("looks_like_question failed")
-        return False
+    return _check(text, is_question_low, "looks_like_question")
 
 
 def is_question_low(low: str) -> bool:
