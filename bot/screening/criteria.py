@@ -116,6 +116,11 @@ _SCHEMA: dict[str, Any] = {
                     "example": _TEXT,
                     "why": _TEXT,
                     "terms": {"type": "array", "items": _TEXT},
+                    # The NLU entity whose value answers this question (he_grade).
+                    "entity": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+                    # The question a correction about this one's topic means when
+                    # this one does not apply to the person.
+                    "otherwise": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
                     # A score read as a class (Child-Pugh A, B, C): the class's
                     # scores and the score the class alone counts as.
                     "classes": {
@@ -224,6 +229,11 @@ class Question:
     if_not_asked: str | None = None
     terms: tuple[str, ...] = ()
     classes: Mapping[str, ScoreClass] = field(default_factory=dict)
+    #: The NLU entity whose value, found in any message, answers this question.
+    entity: str | None = None
+    #: The question a correction naming this one's topic means when this one does
+    #: not apply to the person (pregnancy, for a man: planning a baby).
+    otherwise: str | None = None
 
     def text_for(self, respondent: str | None, patient: str = "the patient") -> str:
         """The question worded for the person answering.
@@ -286,6 +296,11 @@ class Trial:
             if criterion.id == criterion_id:
                 return criterion
         raise KeyError(criterion_id)
+
+    @property
+    def value_entities(self) -> dict[str, str]:
+        """Which question each NLU value entity answers: ``{entity: fact id}``."""
+        return {q.entity: q.id for q in self.questions if q.entity}
 
     @property
     def inclusions(self) -> tuple[Criterion, ...]:
@@ -467,6 +482,8 @@ def parse_trial(data: Mapping[str, Any]) -> Trial:
             if_not_asked=raw.get("if_not_asked"),
             terms=tuple(raw.get("terms", ())),
             classes=_score_classes(raw["id"], raw.get("classes", {})),
+            entity=raw.get("entity"),
+            otherwise=raw.get("otherwise"),
         )
     seen_orders: dict[int, str] = {}
     for q in questions.values():
@@ -475,11 +492,27 @@ def parse_trial(data: Mapping[str, Any]) -> Trial:
                 f"questions {seen_orders[q.order]!r} and {q.id!r} share order {q.order}"
             )
         seen_orders[q.order] = q.id
+    entities: dict[str, str] = {}
     for question in questions.values():
         if question.applies_if is not None:
             _check_rule(
                 f"question {question.id}", question.applies_if, questions, verdict=False
             )
+        if question.entity is not None:
+            if question.entity in entities:
+                raise CriteriaError(
+                    f"questions {entities[question.entity]!r} and {question.id!r} "
+                    f"both name entity {question.entity!r}"
+                )
+            entities[question.entity] = question.id
+        if question.otherwise is not None:
+            where = f"question {question.id}: otherwise {question.otherwise!r}"
+            if question.otherwise not in questions:
+                raise CriteriaError(f"{where} is not a question")
+            if question.otherwise == question.id:
+                raise CriteriaError(f"{where} is the question itself")
+            if question.applies_if is None:
+                raise CriteriaError(f"{where}, but the question always applies")
 
     criteria: list[Criterion] = []
     used: set[str] = set()

@@ -245,6 +245,22 @@ def _unknown_fact_in_applies_if(d):
     _question(d, "pregnancy")["applies_if"] = {"fact": "gender", "in": ["female"]}
 
 
+def _unknown_question_key(d):
+    _question(d, "age")["entities"] = ["age"]
+
+
+def _entity_named_twice(d):
+    _question(d, "inr")["entity"] = "pta"
+
+
+def _otherwise_dangling(d):
+    _question(d, "pregnancy")["otherwise"] = "fatherhood"
+
+
+def _otherwise_on_a_question_that_always_applies(d):
+    _question(d, "allergy")["otherwise"] = "planning_baby"
+
+
 #: (case id, how to break the file, a word the message must contain, the entry's id)
 MALFORMED: list[tuple[str, Callable[[dict], None], str, str]] = [
     ("missing_registry_text", _missing_registry_text, "registry_text", "exc_cancer"),
@@ -260,6 +276,11 @@ MALFORMED: list[tuple[str, Callable[[dict], None], str, str]] = [
     ("inclusion_kind_exc_prefix", _inclusion_with_exc_prefix, "prefix", "inc_consent"),
     ("exclusion_kind_inc_prefix", _exclusion_with_inc_prefix, "prefix", "inc_allergy"),
     ("unknown_fact_in_applies_if", _unknown_fact_in_applies_if, "gender", "pregnancy"),
+    ("unknown_question_key", _unknown_question_key, "entities", "age"),
+    ("entity_named_twice", _entity_named_twice, "pta", "inr"),
+    ("otherwise_dangling", _otherwise_dangling, "fatherhood", "pregnancy"),
+    ("otherwise_always_applies", _otherwise_on_a_question_that_always_applies,
+     "always applies", "allergy"),
 ]
 
 #: Cases whose message locates the entry only by its list position, or not at all.
