@@ -31,17 +31,6 @@ QUESTION_TOTAL = "question_total"
 SCREENING_FORM = "screening_form"
 CONTACT_FORM = "contact_form"
 
-# Entities from nlu_ext.TrialValueExtractor, by the fact they answer.
-VALUE_ENTITY_FACTS = {
-    "age": "age",
-    "bilirubin": "bilirubin",
-    "inr": "inr",
-    "pta": "pta",
-    "platelets": "platelets",
-    "child_pugh": "child_pugh",
-    "he_grade": "encephalopathy",
-}
-
 # Text shown for an optional field that was skipped.
 NOT_GIVEN = "not given"
 

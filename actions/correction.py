@@ -34,7 +34,7 @@ class CorrectAnswer(Action):
         state = common.answers(tracker)
         message = tracker.latest_message or {}
         fact = correction_fact(
-            trial, state, message.get("entities") or [], c.VALUE_ENTITY_FACTS
+            trial, state, message.get("entities") or [], common.screening_date(tracker)
         )
         turn = None
         if fact is not None:

@@ -252,7 +252,6 @@ def _other_values(tracker: Tracker, pending: str) -> Dict[str, Any]:
         common.trial(),
         pending,
         (tracker.latest_message or {}).get("entities") or [],
-        c.VALUE_ENTITY_FACTS,
     )
 
 

@@ -19,7 +19,7 @@ from dateutil.relativedelta import relativedelta
 
 from bot import parsing
 from bot.screening.criteria import Choice, Question, Trial
-from bot.screening.engine import Answer, Evaluation, evaluate
+from bot.screening.engine import Answer, Evaluation, applies, evaluate
 from bot.settings import MAX_MESSAGE_CHARS
 
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
@@ -363,24 +363,30 @@ def correction_fact(
     trial: Trial,
     answers: Mapping[str, Mapping[str, Any]],
     entities: list[Mapping[str, Any]],
-    value_entity_facts: Mapping[str, str],
+    screening_date: date,
 ) -> str | None:
     """Which answer a correction is about: a value found in the message (an age, a
-    lab value) or the topic named ("the transplant")."""
+    lab value: the question naming its ``entity``) or the topic named ("the
+    transplant"), or the question the topic's ``otherwise`` names when the topic's
+    own question does not apply to the person (pregnancy, for a man)."""
+    value_entities = trial.value_entities
     for entity in entities:
-        fact = value_entity_facts.get(str(entity.get("entity")))
+        fact = value_entities.get(str(entity.get("entity")))
         if fact:
             return fact
+    known = {q.id for q in trial.questions}
     for entity in entities:
         if entity.get("entity") == "topic":
             topic = str(entity.get("value"))
-            if (
-                topic == "pregnancy"
-                and (answers.get("sex") or {}).get("value") == "male"
+            if topic not in known:
+                continue
+            otherwise = trial.question(topic).otherwise
+            if otherwise is not None and (
+                applies(trial, engine_answers(answers), topic, screening_date)
+                is False
             ):
-                topic = "planning_baby"
-            if topic == "liver_transplant" or topic in {q.id for q in trial.questions}:
-                return topic
+                return otherwise
+            return topic
     return None
 
 
@@ -427,7 +433,6 @@ def values_for_other_facts(
     trial: Trial,
     pending: str | None,
     entities: list[Mapping[str, Any]],
-    value_entity_facts: Mapping[str, str],
 ) -> dict[str, Any]:
     """The values a message gives for questions other than the pending one.
 
@@ -437,8 +442,9 @@ def values_for_other_facts(
     """
     found: dict[str, list[Any]] = {}
     known = {q.id for q in trial.questions}
+    value_entities = trial.value_entities
     for entity in entities or []:
-        fact = value_entity_facts.get(str(entity.get("entity")))
+        fact = value_entities.get(str(entity.get("entity")))
         value = entity.get("value")
         if fact and fact != pending and fact in known and value is not None:
             found.setdefault(fact, []).append(value)

@@ -317,6 +317,17 @@ def _verdict(criterion: Criterion, node: _Node, answers: Mapping[str, Answer]) -
     return UNKNOWN
 
 
+def applies(
+    trial: Trial,
+    answers: Mapping[str, Answer],
+    fact_id: str,
+    screening_date: date,
+) -> bool | None:
+    """Whether the question for ``fact_id`` applies to this person, by its
+    ``applies_if``: ``None`` while the answer it depends on is still to come."""
+    return _Walker(trial, answers, screening_date).applies(fact_id).truth
+
+
 def evaluate(
     trial: Trial,
     answers: Mapping[str, Answer] | Iterable[Answer],
