@@ -7,8 +7,14 @@ changing what Rasa does (``nlu_ext.speedups``: see there, and README "Benchmark"
 from nlu_ext import speedups
 from nlu_ext.command_keywords import CommandKeywords
 from nlu_ext.input_guard import InputGuard
+from nlu_ext.retrieval_selector import RetrievalSelector
 from nlu_ext.value_extractor import TrialValueExtractor
 
 speedups.install()
 
-__all__ = ["CommandKeywords", "InputGuard", "TrialValueExtractor"]
+__all__ = [
+    "CommandKeywords",
+    "InputGuard",
+    "RetrievalSelector",
+    "TrialValueExtractor",
+]
