@@ -16,8 +16,9 @@ slot by the ask actions (``actions/ask_slots.py``, ``actions/ask_answer.py``).
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
-from typing import Any, Callable, Dict, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -38,8 +39,20 @@ from bot.screening.safety import is_emergency
 
 #: How sure the model must be of an emergency in a message that is an answer.
 _SURE = 0.8
-#: Retrieval intents whose selected response can be sent by an action.
-_RETRIEVAL_INTENTS = ("faq", "explain", "chitchat")
+#: The retrieval intent: an FAQ answer, a word explained, small talk, "I can only
+#: help with the study"; the response selector picks which.
+_RETRIEVAL_INTENTS = ("faq",)
+#: The forms' bookkeeping slots: sent back only when their value changes. Every
+#: event is stored, read back on every turn and sent to the action server on every
+#: call, so a slot set again to the value it has costs on every later turn.
+_BOOKKEEPING = (
+    c.ANSWERS,
+    c.CLARIFY,
+    c.CURRENT_QUESTION,
+    c.QUESTION_TOTAL,
+    c.RETRIES,
+    c.SCREENING_REF,
+)
 
 
 def asks_for(tracker: Tracker, key: str) -> int:
@@ -115,10 +128,21 @@ def reply_to_interruption(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     intent = intent_of(tracker)
     message = tracker.latest_message or {}
     if intent in _RETRIEVAL_INTENTS:
-        selected = (message.get("response_selector") or {}).get(intent) or {}
+        selectors = message.get("response_selector") or {}
+        # One selector over every retrieval intent answers under "default".
+        selected = selectors.get(intent) or selectors.get("default") or {}
         utter = (selected.get("response") or {}).get("utter_action")
         if utter:
             dispatcher.utter_message(response=utter)
+
+
+def _unchanged(event: Dict[str, Any], before: Dict[str, Any]) -> bool:
+    """A bookkeeping slot set to the value it already had."""
+    return (
+        event.get("event") == "slot"
+        and event.get("name") in before
+        and event.get("value") == before[event["name"]]
+    )
 
 
 class AnswerFirstForm(FormValidationAction, ABC):
@@ -128,6 +152,17 @@ class AnswerFirstForm(FormValidationAction, ABC):
     @abstractmethod
     def name(self) -> str:
         """``validate_<form>``."""
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[str, Any],
+    ) -> List[Dict[str, Any]]:
+        """rasa_sdk's form validation, without bookkeeping slots that did not change."""
+        before = {name: copy.deepcopy(tracker.get_slot(name)) for name in _BOOKKEEPING}
+        events = await super().run(dispatcher, tracker, domain)
+        return [event for event in events if not _unchanged(event, before)]
 
     def read(
         self,

@@ -52,8 +52,15 @@ class AskAnswer(Action):
             last=asks_for(tracker, question.id) + 1 >= MAX_ASKS,
         )
         common.say(dispatcher, tracker, message.pop("key"), **message)
+        changed = {
+            c.CURRENT_QUESTION: question.id,
+            c.QUESTION_TOTAL: str(message["total"]),
+        }
         return [
-            SlotSet(c.CURRENT_QUESTION, question.id),
-            SlotSet(c.QUESTION_TOTAL, str(message["total"])),
+            *(
+                SlotSet(slot, value)
+                for slot, value in changed.items()
+                if tracker.get_slot(slot) != value
+            ),
             *counted(tracker, question.id),
         ]

@@ -23,11 +23,12 @@ from bot.screening.messages import catalogue
 
 
 def counted(tracker: Tracker, key: str) -> List[Dict[str, Any]]:
-    """The events that count one more asking of the question ``key``."""
-    return [
-        SlotSet(c.ASKS, {"key": key, "n": asks_for(tracker, key) + 1}),
-        SlotSet(c.CLARIFY, None),
-    ]
+    """The events that count one more asking of the question ``key`` (and clear
+    a "what?", when there was one)."""
+    events = [SlotSet(c.ASKS, {"key": key, "n": asks_for(tracker, key) + 1})]
+    if tracker.get_slot(c.CLARIFY) is not None:
+        events.append(SlotSet(c.CLARIFY, None))
+    return events
 
 
 class AskSlot(Action, ABC):

@@ -1,8 +1,8 @@
 """Alembic environment: migrates the database named by DATABASE_URL.
 
 The URL comes, in this order, from ``config.attributes["url"]`` (set by
-``bot.store.db.upgrade_to_head``), ``-x url=...`` on the command line, and ``DATABASE_URL``
-read through ``bot.settings``. A caller may also pass an open connection in
+``bot.store.db.upgrade_to_head``), ``-x url=...`` on the command line, and
+``DATABASE_URL`` read through ``bot.settings``. A caller may also pass an open connection in
 ``config.attributes["connection"]``.
 
 SQLite cannot alter most things in place, so operations are rendered in batch mode
@@ -19,9 +19,9 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
+from bot.settings import load_settings, resolve_database_url
 from bot.store.db import make_engine
 from bot.store.models import Base
-from bot.settings import load_settings, resolve_database_url
 
 config = context.config
 

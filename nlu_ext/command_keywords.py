@@ -1,9 +1,13 @@
-"""CommandKeywords: conversation commands classify by word lists, not the model.
+"""CommandKeywords: commands and emergencies classify by rules, not the model.
 
-Put it after the intent classifiers (DIET, ResponseSelector) and before the
-FallbackClassifier. When the whole message is a command phrase
-(``bot.screening.commands``: stop, start over, "what?"), its intent gets confidence
-1.0 and heads the ranking; otherwise the model's prediction is left alone.
+Put it after the intent classifiers (DIET, the response selector) and before the
+FallbackClassifier. A message that describes an emergency sign happening now
+(``bot.screening.safety.is_emergency``: vomiting blood, cannot be woken, a seizure,
+thoughts of suicide...) is the ``emergency`` intent; else, when the whole message is
+a command phrase (``bot.screening.commands``: stop, start over, "what?", delete my
+answers), its intent. Either gets confidence 1.0 and heads the ranking; otherwise
+the model's prediction is left alone. The model still finds emergencies the patterns
+miss.
 """
 
 from __future__ import annotations
@@ -18,13 +22,14 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.screening.commands import command_intent
+from bot.screening.safety import is_emergency
 
 
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
 class CommandKeywords(GraphComponent):
-    """Overrides the intent for whole-message command phrases."""
+    """Overrides the intent for emergencies and whole-message command phrases."""
 
     @classmethod
     def create(
@@ -38,9 +43,10 @@ class CommandKeywords(GraphComponent):
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Set the command's intent on command messages."""
+        """Set the emergency or command intent where the rules decide it."""
         for message in messages:
-            intent = command_intent(message.get(TEXT))
+            text = message.get(TEXT)
+            intent = "emergency" if is_emergency(text) else command_intent(text)
             if intent is None:
                 continue
             chosen = {"name": intent, "confidence": 1.0}

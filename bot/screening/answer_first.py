@@ -48,18 +48,12 @@ READINGS = (ANSWER, MISS, CLARIFY, INTERRUPTION, COMMAND)
 INTERRUPTION_INTENTS = frozenset(
     {
         "faq",
-        "explain",
-        "chitchat",
         "why_ask",
         "human_handoff",
-        "bot_challenge",
         "emergency",
         "correct",
-        "out_of_scope",
         "greet",
         "goodbye",
-        "thank",
-        "continue_screening",
     }
 )
 #: Intents whose rule acts at once, whatever the count: the person wants out, or

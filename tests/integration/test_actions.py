@@ -464,10 +464,10 @@ def test_nothing_is_extracted_when_returning_from_an_interruption(
     tracker = make_tracker(
         screening_slots(current_question="age"),
         text="what is INR?",
-        intent="explain",
+        intent="faq",
         events=[
             {"event": "user", "text": "what is INR?"},
-            {"event": "action", "name": "utter_explain"},
+            {"event": "action", "name": "utter_faq"},
             {"event": "action", "name": "screening_form"},
         ],
     )

@@ -58,6 +58,37 @@ def test_component_overrides_the_models_intent_and_keeps_the_ranking():
     assert question.get(INTENT) == {"name": "faq", "confidence": 0.9}
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # Signs happening now: emergency, whatever the model said.
+        ("she is unconscious", "emergency"),
+        ("he's having a seizure right now", "emergency"),
+        ("I'm thinking about suicide", "emergency"),
+        ("stop, he is vomiting blood", "emergency"),
+        # Denied or past signs are left to the model (here: an answer).
+        ("no, he hasn't vomited blood", "answer"),
+        ("black stools two years ago, fine since", "answer"),
+    ],
+)
+def test_component_decides_emergencies_happening_now(text, expected):
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from nlu_ext.command_keywords import CommandKeywords
+
+    message = Message({TEXT: text})
+    message.set(INTENT, {"name": "answer", "confidence": 0.9})
+    message.set(INTENT_RANKING_KEY, [{"name": "answer", "confidence": 0.9}])
+
+    CommandKeywords().process([message])
+
+    assert message.get(INTENT)["name"] == expected
+    if expected == "emergency":
+        assert message.get(INTENT)["confidence"] == 1.0
+        assert message.get(INTENT_RANKING_KEY)[0]["name"] == "emergency"
+
+
 # "Delete my answers": a deterministic command, in English and simplified Chinese.
 
 

@@ -79,7 +79,7 @@ def topic_values() -> set[str]:
 def test_every_term_a_question_uses_has_an_explanation(nlu_responses):
     trial = load_trial()
     terms = {term for q in trial.questions for term in q.terms}
-    missing = {t for t in terms if f"utter_explain/{t}" not in nlu_responses}
+    missing = {t for t in terms if f"utter_faq/{t}" not in nlu_responses}
     assert terms and not missing
 
 
