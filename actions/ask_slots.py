@@ -109,7 +109,7 @@ class AskContactConfirmed(AskSlot):
 
 
 class AskErasureAnswer(AskSlot):
-    """"Delete your answers?": what would be deleted, and that it cannot be undone
+    """ "Delete your answers?": what would be deleted, and that it cannot be undone
     (asked by erasure_form; see actions/confirm_erasure.py)."""
 
     slot = c.ERASURE_ANSWER

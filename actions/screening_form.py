@@ -73,7 +73,7 @@ class ValidateScreeningForm(AnswerFirstForm):
     def extract_screening_consent(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        """"Shall we start?": any clear yes or no."""
+        """ "Shall we start?": any clear yes or no."""
         return self.read(
             tracker,
             c.SCREENING_CONSENT,
@@ -83,7 +83,7 @@ class ValidateScreeningForm(AnswerFirstForm):
     def extract_respondent(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        """"For yourself, or for someone else?"."""
+        """ "For yourself, or for someone else?"."""
         return self.read(
             tracker, c.RESPONDENT, lambda text: parsing.parse_respondent(text).ok
         )

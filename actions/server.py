@@ -41,9 +41,7 @@ OPEN_PATHS = frozenset({"/health"})
 
 def token_ok(given: str | None, expected: str) -> bool:
     """Constant-time comparison of a ``?token=`` value with the server's token."""
-    return bool(given) and hmac.compare_digest(
-        str(given).encode(), expected.encode()
-    )
+    return bool(given) and hmac.compare_digest(str(given).encode(), expected.encode())
 
 
 def protect(app: Sanic, token: str | None) -> None:
@@ -66,9 +64,7 @@ def protect(app: Sanic, token: str | None) -> None:
         return response.json({"error": "forbidden"}, status=403)
 
 
-def make_app(
-    package: str = "actions", env: Mapping[str, str] | None = None
-) -> Sanic:
+def make_app(package: str = "actions", env: Mapping[str, str] | None = None) -> Sanic:
     """The rasa_sdk application for ``package``, with the token check."""
     from rasa_sdk.endpoint import create_app
 

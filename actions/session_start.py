@@ -40,9 +40,7 @@ class SessionStart(Action):
         events += [
             SlotSet(c.EMERGENCY_NUMBER, settings.emergency_number),
             SlotSet(c.SITE_CONTACT, common.site_contact()),
-            SlotSet(
-                c.QUESTION_TOTAL, str(question_total(common.evaluation(tracker)))
-            ),
+            SlotSet(c.QUESTION_TOTAL, str(question_total(common.evaluation(tracker)))),
         ]
         unfinished = tracker.get_slot(c.ANSWERS) and tracker.get_slot(c.OUTCOME) is None
         if unfinished:

@@ -88,7 +88,10 @@ def _analytics(args: argparse.Namespace) -> int:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
             return await analytics.consume(
-                config, factory, sender_secret(settings), stop=stop,
+                config,
+                factory,
+                sender_secret(settings),
+                stop=stop,
                 idle_exit=args.idle_exit,
             )
 

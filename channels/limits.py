@@ -326,8 +326,7 @@ class Limiter:
         self.settings = settings or LimitSettings.from_env()
         self.clock = clock
         self._memory = {
-            name: TokenBuckets(rate, clock)
-            for name, rate in self._rates().items()
+            name: TokenBuckets(rate, clock) for name, rate in self._rates().items()
         }
         self._notices = Notices(clock)
         self.redis: RedisWindows | None = None

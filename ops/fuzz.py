@@ -54,8 +54,13 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Canary values put into injected slots and entities: none may ever be stored.
 CANARY_NUMBER = 31337
 CANARY_TEXT = "canary-7f3a9c"
-CANARIES: tuple[Any, ...] = (CANARY_NUMBER, float(CANARY_NUMBER), -CANARY_NUMBER,
-                             str(CANARY_NUMBER), CANARY_TEXT)
+CANARIES: tuple[Any, ...] = (
+    CANARY_NUMBER,
+    float(CANARY_NUMBER),
+    -CANARY_NUMBER,
+    str(CANARY_NUMBER),
+    CANARY_TEXT,
+)
 
 #: Relative weight of each fuzz category.
 WEIGHTS = {
@@ -98,10 +103,22 @@ def no_reply_text() -> str | None:
     except Exception:  # noqa: BLE001 - older channels have none
         return None
 
+
 #: Plain messages sent between fuzz when no screening question is pending.
-ORDINARY = ("hi", "Yes", "No", "what is INR?", "Yes, please", "Li Wei",
-            "138 0013 8000", "Skip", "weekday mornings", "Yes, that's right",
-            "why do you ask?", "thanks")
+ORDINARY = (
+    "hi",
+    "Yes",
+    "No",
+    "what is INR?",
+    "Yes, please",
+    "Li Wei",
+    "138 0013 8000",
+    "Skip",
+    "weekday mornings",
+    "Yes, that's right",
+    "why do you ask?",
+    "thanks",
+)
 
 
 # --------------------------------------------------------------------------- #
@@ -129,19 +146,26 @@ class Fuzz:
                 "sha1": hashlib.sha1(raw).hexdigest()[:12],
                 "repr": ascii(self.payload[:chars]),
             }
-        return {"index": self.index, "category": self.category,
-                "repr": ascii(self.payload)[:chars]}
+        return {
+            "index": self.index,
+            "category": self.category,
+            "repr": ascii(self.payload)[:chars],
+        }
 
 
 def domain_names() -> dict[str, list[str]]:
     """The intents, slots and entities of ``domain.yml``."""
     domain = yaml.safe_load((ROOT / "domain.yml").read_text())
     return {
-        "intents": [i if isinstance(i, str) else next(iter(i))
-                    for i in domain.get("intents", [])],
+        "intents": [
+            i if isinstance(i, str) else next(iter(i))
+            for i in domain.get("intents", [])
+        ],
         "slots": list(domain.get("slots", {})),
-        "entities": [e if isinstance(e, str) else next(iter(e))
-                     for e in domain.get("entities", [])],
+        "entities": [
+            e if isinstance(e, str) else next(iter(e))
+            for e in domain.get("entities", [])
+        ],
     }
 
 
@@ -163,58 +187,249 @@ def script_table() -> dict[str, str]:
     return {key: "".join(chars) for key, chars in sorted(table.items())}
 
 
-EMOJI = ("😀😂🥲😍🤔😭😱👍👎🙏💊🩸🏥🧬🫀🫁❤️🔥✅❌⚠️🚑🤒🤢🤮🥴😵‍💫💉🍺🍷🧪🌡️"
-         "🐍🦠👶🤰🫃🧓👩‍⚕️👨‍⚕️🧑‍🦽🏳️‍🌈🏴‍☠️")
-ZWJ_SEQUENCES = ("👨‍👩‍👧‍👦", "👩‍❤️‍💋‍👨", "🧑‍🤝‍🧑", "👁️‍🗨️", "🐻‍❄️", "❤️‍🩹",
-                 "🧑🏽‍⚕️", "👩🏿‍🔬", "🧔🏻‍♂️", "👨🏾‍👩🏼‍👧🏽")
+EMOJI = (
+    "😀😂🥲😍🤔😭😱👍👎🙏💊🩸🏥🧬🫀🫁❤️🔥✅❌⚠️🚑🤒🤢🤮🥴😵‍💫💉🍺🍷🧪🌡️"
+    "🐍🦠👶🤰🫃🧓👩‍⚕️👨‍⚕️🧑‍🦽🏳️‍🌈🏴‍☠️"
+)
+ZWJ_SEQUENCES = (
+    "👨‍👩‍👧‍👦",
+    "👩‍❤️‍💋‍👨",
+    "🧑‍🤝‍🧑",
+    "👁️‍🗨️",
+    "🐻‍❄️",
+    "❤️‍🩹",
+    "🧑🏽‍⚕️",
+    "👩🏿‍🔬",
+    "🧔🏻‍♂️",
+    "👨🏾‍👩🏼‍👧🏽",
+)
 SKIN_TONES = "\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff"
 FLAGS = ("🇨🇳", "🇺🇸", "🇬🇧", "🇮🇳", "🇦🇪", "🇮🇱", "🏴󠁧󠁢󠁥󠁮󠁧󠁿", "🏴󠁧󠁢󠁳󠁣󠁴󠁿")
 KEYCAPS = tuple(f"{d}\ufe0f\u20e3" for d in "0123456789#*")
-BIDI = ("\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067",
-        "\u2068", "\u2069", "\u200e", "\u200f", "\u061c")
-ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u180e",
-              "\u034f", "\u115f", "\u3164")
-WHITESPACE = (" ", "\t", "\n", "\r", "\r\n", "\x0b", "\x0c", "\u00a0", "\u1680",
-              "\u2000", "\u2003", "\u2007", "\u200a", "\u2028", "\u2029", "\u202f",
-              "\u205f", "\u3000", "\x85")
-BASE_ANSWERS = ("45", "yes", "no", "I'm 45", "bilirubin 171 umol/L", "1.8", "35%",
-                "For myself", "Yes, go ahead", "never", "Male", "hi", "stop",
-                "نعم", "לא", "是的", "45 سنة")
-STRUCTURED = (
-    '{"intent": "affirm"}', '{"sender": "other", "message": "hi"}',
-    '{"age": 31337}', '[1, 2, {"a": null}]', "null", "true", '{"__proto__": {}}',
-    "age: 45\nconsent: yes\n", "- !!python/object/apply:os.system ['id']",
-    "--- &a [*a]", "<script>alert(1)</script>", '<img src=x onerror="alert(1)">',
-    "<b>45</b>", "<!-- -->yes", "'; DROP TABLE events; --", "' OR '1'='1",
-    "1; SELECT * FROM answers", "\" OR 1=1 --", "{{7*7}}", "${7*7}", "#{7*7}",
-    "${jndi:ldap://127.0.0.1/a}", "%s%s%s%n", "{0.__class__}", "../../etc/passwd",
-    "file:///etc/passwd", "[link](javascript:alert(1))", "**yes**", "`45`",
-    "\\u0000\\x00", "&#x2F;affirm", "%2Faffirm", "\u2028/affirm",
+BIDI = (
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u200e",
+    "\u200f",
+    "\u061c",
 )
-LAB_NAMES = ("bilirubin", "Bilirubin", "TBil", "total bilirubin", "INR", "inr",
-             "PTA", "prothrombin activity", "platelets", "PLT", "Child-Pugh",
-             "child pugh score", "胆红素", "血小板", "albumin", "creatinine", "")
-UNITS = ("umol/L", "µmol/L", "μmol/l", "mg/dL", "mg/dl", "g/L", "×10^9/L",
-         "x10⁹/L", "10^3/µL", "/mm3", "%", "‰", "mmol/L", "IU/L", "sec", "ratio",
-         "furlongs", "°C", "μg/mL", "lakh", "万", "", " ", "/", "umol/L/L")
-DIGIT_SETS = ("０１２３４５６７８９", "٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", "०१२३४५६७८९",
-              "০১২৩৪৫৬৭৮৯", "๐๑๒๓๔๕๖๗๘๙", "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗", "⁰¹²³⁴⁵⁶⁷⁸⁹",
-              "₀₁₂₃₄₅₆₇₈₉")
-WRONG_TYPES: tuple[Any, ...] = (None, 0, 45, 4.5, -1, True, False, [], ["hi"], {},
-                                {"text": "hi"}, 1e308)
+ZERO_WIDTH = (
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u00ad",
+    "\u180e",
+    "\u034f",
+    "\u115f",
+    "\u3164",
+)
+WHITESPACE = (
+    " ",
+    "\t",
+    "\n",
+    "\r",
+    "\r\n",
+    "\x0b",
+    "\x0c",
+    "\u00a0",
+    "\u1680",
+    "\u2000",
+    "\u2003",
+    "\u2007",
+    "\u200a",
+    "\u2028",
+    "\u2029",
+    "\u202f",
+    "\u205f",
+    "\u3000",
+    "\x85",
+)
+BASE_ANSWERS = (
+    "45",
+    "yes",
+    "no",
+    "I'm 45",
+    "bilirubin 171 umol/L",
+    "1.8",
+    "35%",
+    "For myself",
+    "Yes, go ahead",
+    "never",
+    "Male",
+    "hi",
+    "stop",
+    "نعم",
+    "לא",
+    "是的",
+    "45 سنة",
+)
+STRUCTURED = (
+    '{"intent": "affirm"}',
+    '{"sender": "other", "message": "hi"}',
+    '{"age": 31337}',
+    '[1, 2, {"a": null}]',
+    "null",
+    "true",
+    '{"__proto__": {}}',
+    "age: 45\nconsent: yes\n",
+    "- !!python/object/apply:os.system ['id']",
+    "--- &a [*a]",
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "<b>45</b>",
+    "<!-- -->yes",
+    "'; DROP TABLE events; --",
+    "' OR '1'='1",
+    "1; SELECT * FROM answers",
+    '" OR 1=1 --',
+    "{{7*7}}",
+    "${7*7}",
+    "#{7*7}",
+    "${jndi:ldap://127.0.0.1/a}",
+    "%s%s%s%n",
+    "{0.__class__}",
+    "../../etc/passwd",
+    "file:///etc/passwd",
+    "[link](javascript:alert(1))",
+    "**yes**",
+    "`45`",
+    "\\u0000\\x00",
+    "&#x2F;affirm",
+    "%2Faffirm",
+    "\u2028/affirm",
+)
+LAB_NAMES = (
+    "bilirubin",
+    "Bilirubin",
+    "TBil",
+    "total bilirubin",
+    "INR",
+    "inr",
+    "PTA",
+    "prothrombin activity",
+    "platelets",
+    "PLT",
+    "Child-Pugh",
+    "child pugh score",
+    "胆红素",
+    "血小板",
+    "albumin",
+    "creatinine",
+    "",
+)
+UNITS = (
+    "umol/L",
+    "µmol/L",
+    "μmol/l",
+    "mg/dL",
+    "mg/dl",
+    "g/L",
+    "×10^9/L",
+    "x10⁹/L",
+    "10^3/µL",
+    "/mm3",
+    "%",
+    "‰",
+    "mmol/L",
+    "IU/L",
+    "sec",
+    "ratio",
+    "furlongs",
+    "°C",
+    "μg/mL",
+    "lakh",
+    "万",
+    "",
+    " ",
+    "/",
+    "umol/L/L",
+)
+DIGIT_SETS = (
+    "０１２３４５６７８９",
+    "٠١٢٣٤٥٦٧٨٩",
+    "۰۱۲۳۴۵۶۷۸۹",
+    "०१२३४५६७८९",
+    "০১২৩৪৫৬৭৮৯",
+    "๐๑๒๓๔๕๖๗๘๙",
+    "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗",
+    "⁰¹²³⁴⁵⁶⁷⁸⁹",
+    "₀₁₂₃₄₅₆₇₈₉",
+)
+WRONG_TYPES: tuple[Any, ...] = (
+    None,
+    0,
+    45,
+    4.5,
+    -1,
+    True,
+    False,
+    [],
+    ["hi"],
+    {},
+    {"text": "hi"},
+    1e308,
+)
 #: Ways to start a command. Rasa strips every Unicode space before it looks for
 #: the "/", so "/", a space the guard might keep, "/" is among them.
-INJECTION_PREFIXES = ("/", "/", "/", " /", "\n/", "//", "／", "∕", "⁄", "\u200b/",
-                      "\ufeff/", "\u202e/", "\t/", "/ ", "/\u3000/", "/\u00a0/",
-                      "/\u2028/", "/ \u2003 /", "／\u205f/", "\u3000/\u3000")
-FAKE_INTENTS = ("consent", "restart", "session_start", "EXTERNAL_reminder",
-                "action_submit", "nlu_fallback", "inform ", "INFORM")
+INJECTION_PREFIXES = (
+    "/",
+    "/",
+    "/",
+    " /",
+    "\n/",
+    "//",
+    "／",
+    "∕",
+    "⁄",
+    "\u200b/",
+    "\ufeff/",
+    "\u202e/",
+    "\t/",
+    "/ ",
+    "/\u3000/",
+    "/\u00a0/",
+    "/\u2028/",
+    "/ \u2003 /",
+    "／\u205f/",
+    "\u3000/\u3000",
+)
+FAKE_INTENTS = (
+    "consent",
+    "restart",
+    "session_start",
+    "EXTERNAL_reminder",
+    "action_submit",
+    "nlu_fallback",
+    "inform ",
+    "INFORM",
+)
 
 
 def _roman(n: int) -> str:
-    numerals = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"),
-                (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"),
-                (4, "IV"), (1, "I"))
+    numerals = (
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    )
     out = []
     for value, numeral in numerals:
         count, n = divmod(n, value)
@@ -274,8 +489,22 @@ def strategies(names: dict[str, list[str]]) -> dict[str, Any]:
         return text[: max(len(text) - cut, 0)]
 
     huge_units = st.sampled_from(
-        ["a", "yes ", "45 ", "😀", "👨‍👩‍👧‍👦", "\u202e45", "我不知道", "\x00",
-         '/inform{"age": 31337}', "\u200b", "<b>", "9", "🇨🇳", "ab\u0301"]
+        [
+            "a",
+            "yes ",
+            "45 ",
+            "😀",
+            "👨‍👩‍👧‍👦",
+            "\u202e45",
+            "我不知道",
+            "\x00",
+            '/inform{"age": 31337}',
+            "\u200b",
+            "<b>",
+            "9",
+            "🇨🇳",
+            "ab\u0301",
+        ]
     )
     huge_lengths = st.sampled_from([1_000, 5_000, 20_000, 50_000, 99_999, 100_000])
 
@@ -284,25 +513,39 @@ def strategies(names: dict[str, list[str]]) -> dict[str, Any]:
         if how == "surrogateescape":
             return raw.decode("utf-8", "surrogateescape")
         if how == "utf-16":
-            return raw.decode("utf-16-le", "surrogatepass") if len(raw) % 2 == 0 \
+            return (
+                raw.decode("utf-16-le", "surrogatepass")
+                if len(raw) % 2 == 0
                 else raw.decode("latin-1")
+            )
         return raw.decode(how, "replace")
 
     binary = st.one_of(
-        st.tuples(st.binary(max_size=400),
-                  st.sampled_from(["surrogateescape", "latin-1", "utf-8",
-                                   "utf-16", "cp1252"])).map(decode),
-        st.text(alphabet=st.characters(categories=["Cc", "Cf", "Cs", "Co", "Cn"]),
-                max_size=200),
-        st.text(alphabet=st.sampled_from("\x00\x01\x07\x08\x1b\x7f\x9b\ufffd\ufffe"
-                                         "\uffff45yes"), max_size=100),
+        st.tuples(
+            st.binary(max_size=400),
+            st.sampled_from(
+                ["surrogateescape", "latin-1", "utf-8", "utf-16", "cp1252"]
+            ),
+        ).map(decode),
+        st.text(
+            alphabet=st.characters(categories=["Cc", "Cf", "Cs", "Co", "Cn"]),
+            max_size=200,
+        ),
+        st.text(
+            alphabet=st.sampled_from(
+                "\x00\x01\x07\x08\x1b\x7f\x9b\ufffd\ufffe\uffff45yes"
+            ),
+            max_size=100,
+        ),
     )
 
     def script_text(args: tuple[int, list[int], str]) -> str:
         group, picks, joiner = args
         chars = scripts[groups[group % len(groups)]]
-        words = ["".join(chars[(p + k) % len(chars)] for k in range(1 + p % 7))
-                 for p in picks]
+        words = [
+            "".join(chars[(p + k) % len(chars)] for k in range(1 + p % 7))
+            for p in picks
+        ]
         return joiner.join(words)
 
     script = st.tuples(
@@ -316,8 +559,9 @@ def strategies(names: dict[str, list[str]]) -> dict[str, Any]:
         st.sampled_from(ZWJ_SEQUENCES),
         st.sampled_from(FLAGS),
         st.sampled_from(KEYCAPS),
-        st.tuples(st.sampled_from("👍👋🤰🧑👩🙏💪"), st.sampled_from(SKIN_TONES))
-        .map("".join),
+        st.tuples(st.sampled_from("👍👋🤰🧑👩🙏💪"), st.sampled_from(SKIN_TONES)).map(
+            "".join
+        ),
         st.integers(0x1F300, 0x1FAFF).map(chr),
         st.sampled_from(["\ufe0f", "\u200d", "\u20e3", "\U000e0067"]),
     )
@@ -350,53 +594,90 @@ def strategies(names: dict[str, list[str]]) -> dict[str, Any]:
     injection = st.tuples(
         st.sampled_from(INJECTION_PREFIXES),
         st.one_of(st.sampled_from(names["intents"]), st.sampled_from(FAKE_INTENTS)),
-        st.one_of(st.none(), st.dictionaries(st.sampled_from(slot_keys),
-                                             st.sampled_from(CANARIES),
-                                             min_size=1, max_size=3)),
+        st.one_of(
+            st.none(),
+            st.dictionaries(
+                st.sampled_from(slot_keys),
+                st.sampled_from(CANARIES),
+                min_size=1,
+                max_size=3,
+            ),
+        ),
         st.sampled_from(["", "", "@1.0", "@0.99", "@1e9"]),
         st.sampled_from(["", "", " please", "\n45", "}"]),
     ).map(inject)
 
     json_values = st.recursive(
-        st.none() | st.booleans() | st.floats() | st.integers()
-        | st.text(max_size=20),
-        lambda children: st.lists(children, max_size=4)
-        | st.dictionaries(st.text(max_size=8), children, max_size=4),
+        st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=20),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(st.text(max_size=8), children, max_size=4)
+        ),
         max_leaves=12,
     )
     structured = st.one_of(
         st.sampled_from(STRUCTURED),
         json_values.map(lambda v: json.dumps(v)),
         json_values.map(lambda v: yaml.safe_dump(v, allow_unicode=True)),
-        st.tuples(st.sampled_from(STRUCTURED), st.sampled_from(BASE_ANSWERS))
-        .map(lambda args: f"{args[1]} {args[0]}"),
+        st.tuples(st.sampled_from(STRUCTURED), st.sampled_from(BASE_ANSWERS)).map(
+            lambda args: f"{args[1]} {args[0]}"
+        ),
     )
 
     anything_numeric = st.one_of(
-        st.integers(-10**6, 10**6),
+        st.integers(-(10**6), 10**6),
         st.floats(allow_nan=True, allow_infinity=True),
-        st.integers(-2**80, 2**80),
+        st.integers(-(2**80), 2**80),
     )
     lab = st.tuples(
-        st.sampled_from(LAB_NAMES), anything_numeric, st.sampled_from(UNITS),
-        st.integers(0, 40), st.sampled_from(DIGIT_SETS),
-        st.sampled_from(["{n} {v} {u}", "{n}: {v}{u}", "{v}{u}", "{n}={v} {u};"
-                         " {n} {v}", "{u} {v} {n}", "{n} {v} {u} (ref 5-21 {u})"]),
+        st.sampled_from(LAB_NAMES),
+        anything_numeric,
+        st.sampled_from(UNITS),
+        st.integers(0, 40),
+        st.sampled_from(DIGIT_SETS),
+        st.sampled_from(
+            [
+                "{n} {v} {u}",
+                "{n}: {v}{u}",
+                "{v}{u}",
+                "{n}={v} {u}; {n} {v}",
+                "{u} {v} {n}",
+                "{n} {v} {u} (ref 5-21 {u})",
+            ]
+        ),
     ).map(lambda a: a[5].format(n=a[0], v=_number_forms(a[1], a[3], a[4]), u=a[2]))
-    number = st.tuples(
-        anything_numeric, st.integers(0, 40), st.sampled_from(DIGIT_SETS)
-    ).map(lambda a: _number_forms(*a)).filter(lambda s: str(CANARY_NUMBER) not in s)
+    number = (
+        st.tuples(anything_numeric, st.integers(0, 40), st.sampled_from(DIGIT_SETS))
+        .map(lambda a: _number_forms(*a))
+        .filter(lambda s: str(CANARY_NUMBER) not in s)
+    )
 
     def long_number(args: tuple[int, int, str]) -> str:
         length, seed, shape = args
         digits = "".join(str((seed * 7 + i * i) % 10) for i in range(length))
         return shape.format(d=digits)
 
-    long_numbers = st.tuples(
-        st.integers(30, 20_000), st.integers(0, 10**6),
-        st.sampled_from(["{d}", "-{d}", "0.{d}", "1e{d}", "{d}%", "age {d}",
-                         "bilirubin {d} umol/L", "{d}.{d}", "9" * 4301]),
-    ).map(long_number).filter(lambda s: str(CANARY_NUMBER) not in s)
+    long_numbers = (
+        st.tuples(
+            st.integers(30, 20_000),
+            st.integers(0, 10**6),
+            st.sampled_from(
+                [
+                    "{d}",
+                    "-{d}",
+                    "0.{d}",
+                    "1e{d}",
+                    "{d}%",
+                    "age {d}",
+                    "bilirubin {d} umol/L",
+                    "{d}.{d}",
+                    "9" * 4301,
+                ]
+            ),
+        )
+        .map(long_number)
+        .filter(lambda s: str(CANARY_NUMBER) not in s)
+    )
 
     empty = st.one_of(
         st.just(""),
@@ -404,8 +685,9 @@ def strategies(names: dict[str, list[str]]) -> dict[str, Any]:
     )
 
     return {
-        "huge": tagged(st.tuples(huge_lengths, huge_units, st.integers(0, 3))
-                       .map(huge)),
+        "huge": tagged(
+            st.tuples(huge_lengths, huge_units, st.integers(0, 3)).map(huge)
+        ),
         "empty": tagged(empty),
         "binary": tagged(binary),
         "script": tagged(script),
@@ -432,8 +714,13 @@ def draw(strategy: Any, count: int, seed: int) -> list[Any]:
 
     found: list[Any] = []
 
-    @settings(max_examples=max(count, 1), database=None, deadline=None,
-              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=max(count, 1),
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @hseed(seed)
     @given(strategy)
     def collect(value: Any) -> None:
@@ -443,8 +730,9 @@ def draw(strategy: Any, count: int, seed: int) -> list[Any]:
     return found[:count]
 
 
-def generate(count: int, seed: int, weights: dict[str, int] | None = None
-             ) -> list[Fuzz]:
+def generate(
+    count: int, seed: int, weights: dict[str, int] | None = None
+) -> list[Fuzz]:
     """``count`` fuzz messages, categories in proportion to ``weights``."""
     weights = weights or WEIGHTS
     rng = random.Random(seed)
@@ -464,8 +752,10 @@ def generate(count: int, seed: int, weights: dict[str, int] | None = None
             raise RuntimeError(f"Hypothesis drew nothing for {category}")
         if category == "script":  # every script in turn, not a random few
             groups = list(script_table())
-            pool = [(_retarget(p, i, groups), None) for i, (p, _) in
-                    enumerate(pool * (wanted // len(pool) + 1))]
+            pool = [
+                (_retarget(p, i, groups), None)
+                for i, (p, _) in enumerate(pool * (wanted // len(pool) + 1))
+            ]
         for i in range(wanted):
             payload, intent = pool[i % len(pool)]
             messages.append(Fuzz(0, category, payload, intent))
@@ -508,8 +798,13 @@ class Plan:
         return len(self.cold) + sum(isinstance(s, Fuzz) for s in self.steps)
 
 
-def plan(messages: list[Fuzz], seed: int, *, per_sender: tuple[int, int] = (8, 40),
-         valid_share: float = 0.3) -> list[Plan]:
+def plan(
+    messages: list[Fuzz],
+    seed: int,
+    *,
+    per_sender: tuple[int, int] = (8, 40),
+    valid_share: float = 0.3,
+) -> list[Plan]:
     """Cut the messages into conversations, half the messages on each channel."""
     rng = random.Random(seed + 1)
     plans: list[Plan] = []
@@ -517,7 +812,7 @@ def plan(messages: list[Fuzz], seed: int, *, per_sender: tuple[int, int] = (8, 4
     at = 0
     while at < len(messages):
         size = rng.randint(*per_sender)
-        chunk = messages[at: at + size]
+        chunk = messages[at : at + size]
         at += size
         channel = min(sent, key=lambda c: (sent[c], c))
         sent[channel] += len(chunk)
@@ -527,14 +822,16 @@ def plan(messages: list[Fuzz], seed: int, *, per_sender: tuple[int, int] = (8, 4
             steps.append(message)
             if rng.random() < valid_share:
                 steps.append(VALID)
-        plans.append(Plan(
-            sender=f"fuzz-{seed}-{len(plans):05d}",
-            channel=channel,
-            cold=chunk[:cold_count],
-            respondent=rng.choice(["For myself", "For myself", "For someone else"]),
-            script=rng.choice(["likely", "likely", "review", "excluded"]),
-            steps=steps,
-        ))
+        plans.append(
+            Plan(
+                sender=f"fuzz-{seed}-{len(plans):05d}",
+                channel=channel,
+                cold=chunk[:cold_count],
+                respondent=rng.choice(["For myself", "For myself", "For someone else"]),
+                script=rng.choice(["likely", "likely", "review", "excluded"]),
+                steps=steps,
+            )
+        )
         if not cold_count and rng.random() < 0.15:
             plans[-1].late, plans[-1].script = True, "likely"
     return plans
@@ -573,8 +870,9 @@ def reply_status(replies: list[dict]) -> str:
     return "ok"
 
 
-def classify_http(status: int, body: bytes, *, wrong_type: bool = False
-                  ) -> tuple[str, list[dict]]:
+def classify_http(
+    status: int, body: bytes, *, wrong_type: bool = False
+) -> tuple[str, list[dict]]:
     """The status of one REST answer, and its replies.
 
     200 must hold a JSON list of objects. 429 and 413 with a JSON body are
@@ -627,10 +925,16 @@ class Tracker:
         if self.path is None or not self.path.exists():
             return 0, None
         try:
-            users = self._query("SELECT count(*) FROM events WHERE sender_id = ? AND "
-                                "type_name = 'user'", (sender,))[0][0]
-            last = self._query("SELECT type_name, action_name FROM events WHERE "
-                               "sender_id = ? ORDER BY id DESC LIMIT 1", (sender,))
+            users = self._query(
+                "SELECT count(*) FROM events WHERE sender_id = ? AND "
+                "type_name = 'user'",
+                (sender,),
+            )[0][0]
+            last = self._query(
+                "SELECT type_name, action_name FROM events WHERE "
+                "sender_id = ? ORDER BY id DESC LIMIT 1",
+                (sender,),
+            )
         except sqlite3.Error:
             return 0, None
         if not last:
@@ -679,8 +983,12 @@ class Conversation:
         async def on_confirm(data: Any) -> None:
             confirmed.set()
 
-        await client.connect(self.runner.url, socketio_path="/socket.io",
-                             transports=self.runner.transports, wait_timeout=30)
+        await client.connect(
+            self.runner.url,
+            socketio_path="/socket.io",
+            transports=self.runner.transports,
+            wait_timeout=30,
+        )
         await client.emit("session_request", {"session_id": self.session_id})
         await asyncio.wait_for(confirmed.wait(), 30)
         self.sio = client
@@ -690,29 +998,36 @@ class Conversation:
             await self.sio.disconnect()
             self.sio = None
 
-    async def say(self, payload: Any, wrong_type: bool = False
-                  ) -> tuple[str, list[dict], str]:
+    async def say(
+        self, payload: Any, wrong_type: bool = False
+    ) -> tuple[str, list[dict], str]:
         """Send one message; the status, the replies and a detail."""
         if self.plan.channel == "rest":
             return await self._say_rest(payload, wrong_type)
         return await self._say_sio(payload)
 
-    async def _say_rest(self, payload: Any, wrong_type: bool
-                        ) -> tuple[str, list[dict], str]:
+    async def _say_rest(
+        self, payload: Any, wrong_type: bool
+    ) -> tuple[str, list[dict], str]:
         import aiohttp
 
         body = json.dumps({"sender": self.plan.sender, "message": payload})
         try:
             async with self.runner.http.post(
-                f"{self.runner.url}/webhooks/rest/webhook", data=body.encode(),
+                f"{self.runner.url}/webhooks/rest/webhook",
+                data=body.encode(),
                 headers={"Content-Type": "application/json"},
                 timeout=aiohttp.ClientTimeout(total=self.runner.timeout),
             ) as response:
                 raw = await response.read()
-                status, replies = classify_http(response.status, raw,
-                                                wrong_type=wrong_type)
-                return status, replies, "" if status in HANDLED else raw[:300].decode(
-                    "utf-8", "replace")
+                status, replies = classify_http(
+                    response.status, raw, wrong_type=wrong_type
+                )
+                return (
+                    status,
+                    replies,
+                    "" if status in HANDLED else raw[:300].decode("utf-8", "replace"),
+                )
         except asyncio.TimeoutError:
             return "timeout", [], f"no answer in {self.runner.timeout}s"
         except aiohttp.ClientError as exc:
@@ -733,10 +1048,12 @@ class Conversation:
                 self.sio = None
                 return "transport_error", [], f"connect: {type(exc).__name__}: {exc}"
         users_before, _ = await asyncio.to_thread(
-            self.runner.tracker.turn_state, self.key)
+            self.runner.tracker.turn_state, self.key
+        )
         try:
-            await self.sio.emit("user_uttered",
-                                {"message": payload, "session_id": self.session_id})
+            await self.sio.emit(
+                "user_uttered", {"message": payload, "session_id": self.session_id}
+            )
         except Exception as exc:  # noqa: BLE001
             return "transport_error", [], f"emit: {type(exc).__name__}: {exc}"
         replies: list[dict] = []
@@ -748,21 +1065,29 @@ class Conversation:
                 if not self.sio.connected:
                     return "disconnected", [], detail + "socket closed by the server"
                 users, last = await asyncio.to_thread(
-                    self.runner.tracker.turn_state, self.key)
+                    self.runner.tracker.turn_state, self.key
+                )
                 if users > users_before and last == "action:action_listen":
                     try:  # the turn is over; anything still in flight?
                         replies.append(await asyncio.wait_for(self.inbox.get(), 1.5))
                     except asyncio.TimeoutError:
                         return "empty", [], detail + "turn completed, nothing said"
                 elif time.monotonic() > deadline:
-                    return "no_reply", [], detail + (
-                        f"no bot_uttered in {self.runner.timeout}s "
-                        f"(tracker: {users - users_before} new user events, last "
-                        f"{last})")
+                    return (
+                        "no_reply",
+                        [],
+                        detail
+                        + (
+                            f"no bot_uttered in {self.runner.timeout}s "
+                            f"(tracker: {users - users_before} new user events, last "
+                            f"{last})"
+                        ),
+                    )
         while True:  # a turn may be several messages
             try:
                 replies.append(
-                    await asyncio.wait_for(self.inbox.get(), self.runner.quiet))
+                    await asyncio.wait_for(self.inbox.get(), self.runner.quiet)
+                )
             except asyncio.TimeoutError:
                 break
         return reply_status(replies), replies, detail
@@ -800,19 +1125,29 @@ class Conversation:
                 except Exception:  # noqa: BLE001 - closing is best effort
                     pass
 
-    async def turn(self, kind: str, payload: Any, fuzz: Fuzz | None,
-                   last: list[dict]) -> list[dict]:
+    async def turn(
+        self, kind: str, payload: Any, fuzz: Fuzz | None, last: list[dict]
+    ) -> list[dict]:
         in_form = asked_fact(last) is not None
         started = time.monotonic()
         status, replies, detail = await self.say(
-            payload, wrong_type=bool(fuzz and fuzz.category == "wrong_type"))
+            payload, wrong_type=bool(fuzz and fuzz.category == "wrong_type")
+        )
         self.sent += 1
-        self.runner.record(Result(
-            sender=self.key, channel=self.plan.channel, kind=kind,
-            category=fuzz.category if fuzz else kind, status=status,
-            seconds=time.monotonic() - started, replies=len(replies),
-            in_form=in_form, fuzz=fuzz, detail=detail,
-        ))
+        self.runner.record(
+            Result(
+                sender=self.key,
+                channel=self.plan.channel,
+                kind=kind,
+                category=fuzz.category if fuzz else kind,
+                status=status,
+                seconds=time.monotonic() - started,
+                replies=len(replies),
+                in_form=in_form,
+                fuzz=fuzz,
+                detail=detail,
+            )
+        )
         # After a failed or silent turn the question asked before still stands.
         return replies if replies else last
 
@@ -820,10 +1155,17 @@ class Conversation:
 class Runner:
     """Plays the plans against one Rasa server, a few conversations at a time."""
 
-    def __init__(self, url: str, tracker: Tracker, *, concurrency: int = 4,
-                 timeout: float = 120, quiet: float = 0.6,
-                 progress: Callable[[int], None] | None = None,
-                 max_seconds: float | None = None):
+    def __init__(
+        self,
+        url: str,
+        tracker: Tracker,
+        *,
+        concurrency: int = 4,
+        timeout: float = 120,
+        quiet: float = 0.6,
+        progress: Callable[[int], None] | None = None,
+        max_seconds: float | None = None,
+    ):
         self.url = url.rstrip("/")
         self.tracker = tracker
         self.concurrency = concurrency
@@ -898,7 +1240,7 @@ def scan_log(text: str) -> dict[str, Any]:
             final = lines[i] if i < len(lines) else "(truncated)"
             key = _normalise(final)
             tracebacks[key] += 1
-            samples.setdefault(key, "\n".join(lines[start: i + 1])[-3000:])
+            samples.setdefault(key, "\n".join(lines[start : i + 1])[-3000:])
             continue
         if " ERROR " in line:
             match = re.search(r" ERROR\s+(.*)$", line)
@@ -934,8 +1276,12 @@ def is_canary(value: Any) -> bool:
     if isinstance(value, (int, float)):
         return abs(value) == CANARY_NUMBER
     if isinstance(value, str):
-        return value.strip().lower() in (str(CANARY_NUMBER), CANARY_TEXT,
-                                         f"{CANARY_NUMBER}.0", f"-{CANARY_NUMBER}")
+        return value.strip().lower() in (
+            str(CANARY_NUMBER),
+            CANARY_TEXT,
+            f"{CANARY_NUMBER}.0",
+            f"-{CANARY_NUMBER}",
+        )
     return False
 
 
@@ -946,8 +1292,10 @@ def regex_parsed(data: dict) -> str | None:
     """Why a user event looks parsed by Rasa's RegexMessageHandler, or None."""
     parse = data.get("parse_data") or {}
     entities = parse.get("entities") or []
-    if any(isinstance(e, dict) and e.get("extractor") == "RegexMessageHandler"
-           for e in entities):
+    if any(
+        isinstance(e, dict) and e.get("extractor") == "RegexMessageHandler"
+        for e in entities
+    ):
         return "an entity from RegexMessageHandler"
     intent = (parse.get("intent") or {}).get("name")
     ranking = parse.get("intent_ranking") or []
@@ -968,15 +1316,29 @@ def check_tracker(tracker: Tracker) -> dict[str, Any]:
             users[sender] += 1
             why = regex_parsed(data)
             if why:
-                injected.append({"sender": sender, "why": why,
-                                 "text": ascii((data.get("text") or "")[:120])})
+                injected.append(
+                    {
+                        "sender": sender,
+                        "why": why,
+                        "text": ascii((data.get("text") or "")[:120]),
+                    }
+                )
         elif kind == "slot":
             if any(is_canary(v) for v in _leaves(data.get("value"))):
-                canary_slots.append({"sender": sender, "slot": data.get("name"),
-                                     "value": ascii(data.get("value"))[:200]})
+                canary_slots.append(
+                    {
+                        "sender": sender,
+                        "slot": data.get("name"),
+                        "value": ascii(data.get("value"))[:200],
+                    }
+                )
             slot_names[data.get("name")] += 1
-    return {"injected": injected, "canary_slots": canary_slots,
-            "user_events": users, "slot_events": dict(slot_names)}
+    return {
+        "injected": injected,
+        "canary_slots": canary_slots,
+        "user_events": users,
+        "slot_events": dict(slot_names),
+    }
 
 
 def check_app_db(env: dict[str, str]) -> dict[str, Any]:
@@ -1001,9 +1363,14 @@ def check_app_db(env: dict[str, str]) -> dict[str, Any]:
             counts["answers"] = len(answers)
             for answer in answers:
                 if any(is_canary(v) for v in _leaves(answer.normalized)):
-                    found.append({"table": "answers", "fact": answer.fact_id,
-                                  "normalized": ascii(answer.normalized)[:200],
-                                  "as_given": ascii(answer.as_given or "")[:200]})
+                    found.append(
+                        {
+                            "table": "answers",
+                            "fact": answer.fact_id,
+                            "normalized": ascii(answer.normalized)[:200],
+                            "as_given": ascii(answer.as_given or "")[:200],
+                        }
+                    )
             screenings = session.execute(select(Screening)).scalars().all()
             counts["screenings"] = len(screenings)
             counts["outcomes"] = dict(Counter(s.outcome for s in screenings))
@@ -1042,8 +1409,9 @@ class Report:
     def failures(self) -> list[str]:
         """Why the run failed (empty when it passed)."""
         out = []
-        bad = Counter((r.channel, r.status) for r in self.results
-                      if r.status not in HANDLED)
+        bad = Counter(
+            (r.channel, r.status) for r in self.results if r.status not in HANDLED
+        )
         for (channel, status), count in sorted(bad.items()):
             out.append(f"{count} {channel} message(s) ended in {status}")
         for name, found in self.logs.items():
@@ -1057,15 +1425,21 @@ class Report:
             out.append("tracker store not checked (no SQLite tracker given)")
         else:
             if self.tracker["injected"]:
-                out.append(f"{len(self.tracker['injected'])} user event(s) parsed "
-                           "as an injected intent")
+                out.append(
+                    f"{len(self.tracker['injected'])} user event(s) parsed "
+                    "as an injected intent"
+                )
             if self.tracker["canary_slots"]:
-                out.append(f"{len(self.tracker['canary_slots'])} slot event(s) "
-                           "with a canary value")
+                out.append(
+                    f"{len(self.tracker['canary_slots'])} slot event(s) "
+                    "with a canary value"
+                )
             missing = self.unrecorded()
             if missing:
-                out.append(f"{len(missing)} socket.io conversation(s) with fewer user "
-                           "events in the tracker than messages sent")
+                out.append(
+                    f"{len(missing)} socket.io conversation(s) with fewer user "
+                    "events in the tracker than messages sent"
+                )
         if self.app_db is None:
             out.append("application database not checked")
         elif self.app_db["canaries"]:
@@ -1081,9 +1455,11 @@ class Report:
             return {}
         users = self.tracker["user_events"]
         channel_of = {r.sender: r.channel for r in self.results}
-        return {key: [sent, users.get(key, 0)]
-                for key, sent in self.sent_per_key.items()
-                if channel_of.get(key) == "socketio" and users.get(key, 0) < sent}
+        return {
+            key: [sent, users.get(key, 0)]
+            for key, sent in self.sent_per_key.items()
+            if channel_of.get(key) == "socketio" and users.get(key, 0) < sent
+        }
 
     def summary(self) -> dict[str, Any]:
         """The JSON summary (``results/fuzz/summary.json``)."""
@@ -1096,14 +1472,25 @@ class Report:
             if r.kind == "fuzz":
                 in_form["in_form" if r.in_form else "outside_form"] += 1
         findings = [
-            {**r.fuzz.describe(), "channel": r.channel, "status": r.status,
-             "detail": r.detail[:300]} if r.fuzz else
-            {"kind": r.kind, "channel": r.channel, "status": r.status,
-             "detail": r.detail[:300]}
-            for r in self.results if r.status != "ok"
+            {
+                **r.fuzz.describe(),
+                "channel": r.channel,
+                "status": r.status,
+                "detail": r.detail[:300],
+            }
+            if r.fuzz
+            else {
+                "kind": r.kind,
+                "channel": r.channel,
+                "status": r.status,
+                "detail": r.detail[:300],
+            }
+            for r in self.results
+            if r.status != "ok"
         ]
-        empties = Counter(f"{r.channel}/{r.category}" for r in self.results
-                          if r.status == "empty")
+        empties = Counter(
+            f"{r.channel}/{r.category}" for r in self.results if r.status == "empty"
+        )
         total = len(self.results)
         fuzz = sum(r.kind == "fuzz" for r in self.results)
         tracker = None
@@ -1118,8 +1505,9 @@ class Report:
             "messages_total": total,
             "by_kind": dict(Counter(r.kind for r in self.results)),
             "by_channel": dict(Counter(r.channel for r in self.results)),
-            "fuzz_by_category": dict(Counter(r.category for r in self.results
-                                             if r.kind == "fuzz")),
+            "fuzz_by_category": dict(
+                Counter(r.category for r in self.results if r.kind == "fuzz")
+            ),
             "fuzz_landing": dict(in_form),
             "scripts_covered": self.scripts_covered,
             "senders": len({r.sender for r in self.results}),
@@ -1133,7 +1521,8 @@ class Report:
             },
             "duration_seconds": round(self.duration, 1),
             "messages_per_second": round(total / self.duration, 2)
-            if self.duration else None,
+            if self.duration
+            else None,
             "health_after": self.health,
             "logs": self.logs,
             "tracker": tracker,
@@ -1167,8 +1556,9 @@ def result_dict(result: Result) -> dict[str, Any]:
 async def _hello_sio(url: str, seconds: float) -> bool | str:
     """A fresh socket.io session says "hi" and gets the greeting."""
     runner = Runner(url, Tracker(None), timeout=seconds)
-    conversation = Conversation(runner, Plan("fuzz-health-sio", "socketio", [], "",
-                                             "likely", []))
+    conversation = Conversation(
+        runner, Plan("fuzz-health-sio", "socketio", [], "", "likely", [])
+    )
     try:
         status, replies, detail = await conversation._say_sio("hi")
     finally:
@@ -1185,8 +1575,11 @@ def health(url: str, servers: list[Any], seconds: float = 60) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     for server in servers:
-        out[f"{server.name} process alive"] = True if server.alive else (
-            f"exited with {server.proc.returncode if server.proc else '?'}")
+        out[f"{server.name} process alive"] = (
+            True
+            if server.alive
+            else (f"exited with {server.proc.returncode if server.proc else '?'}")
+        )
         if server.name == "actions":
             try:
                 import urllib.request
@@ -1238,12 +1631,14 @@ def run(
     started = time.monotonic()
     fuzz = generate(messages, seed, weights)
     plans = plan(fuzz, seed)
-    echo(f"generated {len(fuzz)} fuzz messages for {len(plans)} senders in "
-         f"{time.monotonic() - started:.0f}s")
+    echo(
+        f"generated {len(fuzz)} fuzz messages for {len(plans)} senders in "
+        f"{time.monotonic() - started:.0f}s"
+    )
     report = Report(messages=messages, seed=seed)
-    report.scripts_covered = len({
-        _script_group(m.payload) for m in fuzz if m.category == "script"
-    } - {None})
+    report.scripts_covered = len(
+        {_script_group(m.payload) for m in fuzz if m.category == "script"} - {None}
+    )
     servers: list[Any] = []
     try:
         if url is None:
@@ -1267,8 +1662,7 @@ def run(
             logs = [s.log for s in servers]
             echo(f"servers up at {url} ({time.monotonic() - started:.0f}s)")
         tracker = Tracker(tracker_db)
-        log_positions = {p: p.stat().st_size if p.exists() else 0
-                         for p in (logs or [])}
+        log_positions = {p: p.stat().st_size if p.exists() else 0 for p in (logs or [])}
         step = max(len(fuzz) // 20, 50)
         talk_started = time.monotonic()
 
@@ -1277,9 +1671,15 @@ def run(
                 rate = done / (time.monotonic() - talk_started)
                 echo(f"  {done} messages sent ({rate:.1f}/s)")
 
-        runner = Runner(url, tracker, concurrency=concurrency, timeout=timeout,
-                        quiet=quiet, progress=progress,
-                        max_seconds=max_seconds)
+        runner = Runner(
+            url,
+            tracker,
+            concurrency=concurrency,
+            timeout=timeout,
+            quiet=quiet,
+            progress=progress,
+            max_seconds=max_seconds,
+        )
         asyncio.run(runner.run(plans))
         report.duration = time.monotonic() - talk_started
         report.results = runner.results
@@ -1292,7 +1692,8 @@ def run(
             with path.open("rb") as handle:
                 handle.seek(log_positions.get(path, 0))
                 report.logs[path.name] = scan_log(
-                    handle.read().decode("utf-8", "replace"))
+                    handle.read().decode("utf-8", "replace")
+                )
         if tracker_db is not None:
             report.tracker = check_tracker(tracker)
         if app_env is not None:
@@ -1311,10 +1712,19 @@ def run(
                 payload = result.fuzz.payload
                 if isinstance(payload, str):
                     payload = payload.encode("utf-8", "surrogatepass").decode(
-                        "utf-8", "backslashreplace")
-                handle.write(json.dumps({"status": result.status,
-                                         "channel": result.channel,
-                                         "payload": payload}, default=str) + "\n")
+                        "utf-8", "backslashreplace"
+                    )
+                handle.write(
+                    json.dumps(
+                        {
+                            "status": result.status,
+                            "channel": result.channel,
+                            "payload": payload,
+                        },
+                        default=str,
+                    )
+                    + "\n"
+                )
     return report
 
 
@@ -1343,15 +1753,23 @@ def describe(summary: dict[str, Any]) -> str:
         f"after the run: {summary['health_after']}",
     ]
     for name, found in summary["logs"].items():
-        lines.append(f"log {name}: tracebacks {found['tracebacks']} errors "
-                     f"{found['errors']}")
+        lines.append(
+            f"log {name}: tracebacks {found['tracebacks']} errors {found['errors']}"
+        )
     if summary["tracker"] is not None:
         t = summary["tracker"]
-        lines.append(f"injection: {len(t['injected'])} regex-parsed user events, "
-                     f"{len(t['canary_slots'])} canary slot events")
+        lines.append(
+            f"injection: {len(t['injected'])} regex-parsed user events, "
+            f"{len(t['canary_slots'])} canary slot events"
+        )
     if summary["app_db"] is not None:
-        lines.append(f"app db: {summary['app_db']['counts']}, canaries "
-                     f"{summary['app_db']['canaries']}")
-    lines.append("PASSED" if summary["passed"] else
-                 "FAILED:\n  " + "\n  ".join(summary["failures"]))
+        lines.append(
+            f"app db: {summary['app_db']['counts']}, canaries "
+            f"{summary['app_db']['canaries']}"
+        )
+    lines.append(
+        "PASSED"
+        if summary["passed"]
+        else "FAILED:\n  " + "\n  ".join(summary["failures"])
+    )
     return "\n".join(lines)

@@ -35,8 +35,11 @@ EXCLUDED = {**LIKELY, "liver_transplant": "yes, two years ago"}
 REVIEW = {**LIKELY, "has_lab_results": "No, we don't have them", "sex": "female"}
 
 #: What each script must end in.
-EXPECTED = {"likely": "likely_eligible", "excluded": "ineligible",
-            "review": "needs_review"}
+EXPECTED = {
+    "likely": "likely_eligible",
+    "excluded": "ineligible",
+    "review": "needs_review",
+}
 SCRIPTS = {"likely": LIKELY, "excluded": EXCLUDED, "review": REVIEW}
 
 

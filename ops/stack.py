@@ -95,8 +95,10 @@ class ProductionDatabases:
         """A SQLAlchemy URL of one of the databases."""
         from sqlalchemy.engine import make_url
 
-        return make_url(self.admin_url).set(database=name).render_as_string(
-            hide_password=False
+        return (
+            make_url(self.admin_url)
+            .set(database=name)
+            .render_as_string(hide_password=False)
         )
 
     def drop(self) -> None:
@@ -114,7 +116,9 @@ def _admin(url: str):
     from sqlalchemy import create_engine
 
     engine = create_engine(
-        url, future=True, isolation_level="AUTOCOMMIT",
+        url,
+        future=True,
+        isolation_level="AUTOCOMMIT",
         connect_args={"connect_timeout": 3},
     )
 
@@ -318,9 +322,19 @@ def rasa_server(
     }
     return Server(
         name,
-        [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
-         "--endpoints", str(endpoints), "--credentials", str(credentials),
-         *(extra_args or [])],
+        [
+            str(BIN / "rasa"),
+            "run",
+            "--model",
+            str(model),
+            "--port",
+            str(port),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(credentials),
+            *(extra_args or []),
+        ],
         server_env,
         work / f"{name}-{port}.log",
         f"http://127.0.0.1:{port}/",
@@ -463,8 +477,15 @@ class TemporaryPostgres:
             shutil.chown(root, entry.pw_uid, entry.pw_gid)
         made = cls(root, free_port(), bindir, user)
         made._run(
-            "initdb", "-D", str(made.data), "-U", "postgres", "--auth=trust",
-            "--no-sync", "-E", "UTF8",
+            "initdb",
+            "-D",
+            str(made.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
         )
         return made
 
@@ -502,8 +523,17 @@ class TemporaryPostgres:
             "-c fsync=off -c max_connections=200"
         )
         self._run(
-            "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options,
-            "-w", "-t", "60", "start",
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
         )
 
     def stop(self, mode: str = "fast") -> None:

@@ -187,8 +187,14 @@ def train(project: Path, out: Path, env: dict[str, str]) -> float:
     cache = tempfile.mkdtemp(prefix="bench-rasa-cache-")
     start = time.perf_counter()
     subprocess.run(
-        [str(stack.BIN / "rasa"), "train", "--fixed-model-name", "model",
-         "--out", str(out)],
+        [
+            str(stack.BIN / "rasa"),
+            "train",
+            "--fixed-model-name",
+            "model",
+            "--out",
+            str(out),
+        ],
         cwd=project,
         env={**env, "RASA_CACHE_DIRECTORY": cache},
         check=True,
@@ -254,9 +260,7 @@ def measure(
             if level == 1:
                 conversations = args.conversations_serial
             cpu_before = sum(stack.cpu_seconds(p) for p in pids)
-            run = asyncio.run(
-                drive(url, name, conversations, level, args.tag, turns)
-            )
+            run = asyncio.run(drive(url, name, conversations, level, args.tag, turns))
             cpu = sum(stack.cpu_seconds(p) for p in pids) - cpu_before
             # CPU time of the servers per turn: unlike latency, barely moved by
             # other load on the machine (it includes the one warm-up turn).
@@ -294,15 +298,23 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print a table; write bench.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
-    parser.add_argument("--conversations", type=int, default=16,
-                        help="conversations per concurrent level (at least c)")
-    parser.add_argument("--conversations-serial", type=int, default=3,
-                        help="conversations at concurrency 1")
-    parser.add_argument("--backend", choices=["sqlite", "postgres"],
-                        default="sqlite")
+    parser.add_argument(
+        "--conversations",
+        type=int,
+        default=16,
+        help="conversations per concurrent level (at least c)",
+    )
+    parser.add_argument(
+        "--conversations-serial",
+        type=int,
+        default=3,
+        help="conversations at concurrency 1",
+    )
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench")
-    parser.add_argument("--train", action="store_true",
-                        help="also retrain our model and time it")
+    parser.add_argument(
+        "--train", action="store_true", help="also retrain our model and time it"
+    )
     parser.add_argument("--only", choices=["ours", "reference"])
     parser.add_argument("--tag", default=str(int(time.time())))
     args = parser.parse_args(argv)
@@ -315,8 +327,11 @@ def main(argv: list[str] | None = None) -> int:
         if missing:
             print(f"bench: {missing}", file=sys.stderr)
             return 2
-    result: dict = {"machine": machine(), "backend": args.backend,
-                    "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    result: dict = {
+        "machine": machine(),
+        "backend": args.backend,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
     our_turns = None
     try:
         for name in ("ours", "reference"):
@@ -338,13 +353,20 @@ def main(argv: list[str] | None = None) -> int:
                     (work / "model.tar.gz").rename(model)
                 subprocess.run(
                     [str(stack.BIN / "python"), "-m", "bot", "migrate"],
-                    cwd=ROOT, env=env, check=True, capture_output=True,
+                    cwd=ROOT,
+                    env=env,
+                    check=True,
+                    capture_output=True,
                 )
                 action = stack.action_server(work, env)
                 endpoints = _our_endpoints(work, args.backend)
                 rasa = stack.rasa_server(
-                    work, env, action_port=int(action.env["ACTION_PORT"]),
-                    endpoints=endpoints, model=model, name="rasa-ours",
+                    work,
+                    env,
+                    action_port=int(action.env["ACTION_PORT"]),
+                    endpoints=endpoints,
+                    model=model,
+                    name="rasa-ours",
                 )
                 measured = measure(name, rasa, action, args, 0)
                 measured["train_s"] = round(train_s, 1) if train_s else None
@@ -354,10 +376,13 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 model, train_s = prepare_reference(work, env)
                 rasa = stack.rasa_server(
-                    work, env, action_port=stack.free_port(),
+                    work,
+                    env,
+                    action_port=stack.free_port(),
                     endpoints=endpoints_for(work, args.backend, name),
                     credentials=SCAFFOLD / "credentials.yml",
-                    model=model, name="rasa-reference",
+                    model=model,
+                    name="rasa-reference",
                 )
                 measured = measure(name, rasa, None, args, our_turns or 30)
                 measured["train_s"] = round(train_s, 1)

@@ -23,27 +23,51 @@ from ops import fuzz  # noqa: E402
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=10_000,
-                        help="fuzz messages to send (valid answers come on top)")
+    parser.add_argument(
+        "--messages",
+        type=int,
+        default=10_000,
+        help="fuzz messages to send (valid answers come on top)",
+    )
     parser.add_argument("--out", type=Path, default=Path("results/fuzz"))
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--timeout", type=float, default=120,
-                        help="seconds to wait for an answer")
-    parser.add_argument("--max-seconds", type=float,
-                        help="stop sending after this long (the run then fails "
-                        "with the count it reached)")
-    parser.add_argument("--only", help="comma-separated categories (default: all: "
-                        + ", ".join(fuzz.WEIGHTS) + ")")
-    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
-                        help="extra environment for the servers started (repeatable)")
+    parser.add_argument(
+        "--timeout", type=float, default=120, help="seconds to wait for an answer"
+    )
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        help="stop sending after this long (the run then fails "
+        "with the count it reached)",
+    )
+    parser.add_argument(
+        "--only",
+        help="comma-separated categories (default: all: "
+        + ", ".join(fuzz.WEIGHTS)
+        + ")",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment for the servers started (repeatable)",
+    )
     parser.add_argument("--url", help="attach to a running Rasa server instead")
-    parser.add_argument("--tracker-db", type=Path,
-                        help="with --url: its SQLite tracker store")
-    parser.add_argument("--database-url",
-                        help="with --url: its application database (DATABASE_URL)")
-    parser.add_argument("--log", type=Path, action="append", default=[],
-                        help="with --url: a server log to scan (repeatable)")
+    parser.add_argument(
+        "--tracker-db", type=Path, help="with --url: its SQLite tracker store"
+    )
+    parser.add_argument(
+        "--database-url", help="with --url: its application database (DATABASE_URL)"
+    )
+    parser.add_argument(
+        "--log",
+        type=Path,
+        action="append",
+        default=[],
+        help="with --url: a server log to scan (repeatable)",
+    )
     args = parser.parse_args(argv)
 
     app_env = None
@@ -60,10 +84,18 @@ def main(argv: list[str] | None = None) -> int:
         weights = {c: fuzz.WEIGHTS[c] for c in wanted}
     server_env = dict(item.split("=", 1) for item in args.env)
     report = fuzz.run(
-        args.messages, args.out, seed=args.seed, url=args.url,
-        tracker_db=args.tracker_db, app_env=app_env, logs=args.log or None,
-        concurrency=args.concurrency, timeout=args.timeout,
-        max_seconds=args.max_seconds, weights=weights, server_env=server_env,
+        args.messages,
+        args.out,
+        seed=args.seed,
+        url=args.url,
+        tracker_db=args.tracker_db,
+        app_env=app_env,
+        logs=args.log or None,
+        concurrency=args.concurrency,
+        timeout=args.timeout,
+        max_seconds=args.max_seconds,
+        weights=weights,
+        server_env=server_env,
     )
     summary = json.loads((args.out / "summary.json").read_text())
     print(fuzz.describe(summary))

@@ -68,8 +68,9 @@ def _connection_lost(error: BaseException) -> bool:
 class ResilientSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` with pre-ping and retries while the database is away."""
 
-    def __init__(self, *args: Any, retry_seconds: float | str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, retry_seconds: float | str | None = None, **kwargs: Any
+    ) -> None:
         """Create the store as Rasa's ``SQL`` type does (same arguments).
 
         Args:
@@ -164,9 +165,7 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
         """Delete a conversation's events stored before the row ``row_id``."""
         deleted = (
             session.query(self.SQLEvent)
-            .filter(
-                self.SQLEvent.sender_id == sender_id, self.SQLEvent.id < row_id
-            )
+            .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id < row_id)
             .delete(synchronize_session=False)
         )
         logger.info("erased a conversation at the person's request: %d events", deleted)

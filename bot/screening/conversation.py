@@ -71,8 +71,17 @@ class Turn:
 #: "hubby") onto these. Anything else the model picks out of odd text (fuzzing
 #: found "}", emoji and quotes) is not repeated back to the person.
 NAMED_RELATIONS = frozenset(
-    {"father", "mother", "husband", "wife", "son", "daughter", "brother", "sister",
-     "partner"}
+    {
+        "father",
+        "mother",
+        "husband",
+        "wife",
+        "son",
+        "daughter",
+        "brother",
+        "sister",
+        "partner",
+    }
 )
 #: Relations kept for the study team but spoken of as "the patient".
 OTHER_RELATIONS = frozenset({"relative", "friend", "other"})
@@ -382,8 +391,7 @@ def correction_fact(
                 continue
             otherwise = trial.question(topic).otherwise
             if otherwise is not None and (
-                applies(trial, engine_answers(answers), topic, screening_date)
-                is False
+                applies(trial, engine_answers(answers), topic, screening_date) is False
             ):
                 return otherwise
             return topic

@@ -60,9 +60,13 @@ def test_a_referred_person_deletes_everything_in_the_chat(stack: Stack):
     sender = "e2e-erase-referred"
     reference = _refer(stack, sender)
     with session_scope(stack.engine) as session:
-        assert session.execute(
-            select(OutboxMessage).where(OutboxMessage.reference == reference)
-        ).scalars().all()
+        assert (
+            session.execute(
+                select(OutboxMessage).where(OutboxMessage.reference == reference)
+            )
+            .scalars()
+            .all()
+        )
     said_before = [
         e["text"] for e in _transcript(stack, sender) if e["event"] == "user"
     ]
@@ -88,17 +92,29 @@ def test_a_referred_person_deletes_everything_in_the_chat(stack: Stack):
     # The application database: nothing about them.
     assert _screenings(stack, sender) == []
     with session_scope(stack.engine) as session:
-        assert not session.execute(
-            select(OutboxMessage).where(OutboxMessage.reference == reference)
-        ).scalars().all()
-        assert not session.execute(
-            select(Referral).where(Referral.contact_name == "Li Wei")
-        ).scalars().all()
-        [audit] = session.execute(
-            select(AuditEvent).where(
-                AuditEvent.action == "person.erased", AuditEvent.target == reference
+        assert (
+            not session.execute(
+                select(OutboxMessage).where(OutboxMessage.reference == reference)
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
+        assert (
+            not session.execute(
+                select(Referral).where(Referral.contact_name == "Li Wei")
+            )
+            .scalars()
+            .all()
+        )
+        [audit] = (
+            session.execute(
+                select(AuditEvent).where(
+                    AuditEvent.action == "person.erased", AuditEvent.target == reference
+                )
+            )
+            .scalars()
+            .all()
+        )
         assert audit.actor == CHAT_ACTOR
         assert sender not in repr(audit.detail) and "Li Wei" not in repr(audit.detail)
 

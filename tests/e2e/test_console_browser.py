@@ -29,6 +29,8 @@ from bot import vocab
 from bot.store.models import AuditEvent, Referral, StaffNote
 
 SCREENSHOTS = ROOT / "results" / "screenshots"
+
+
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[object]:
     """Headless Chromium with a fresh profile, through Debian's chromedriver."""
@@ -137,8 +139,10 @@ def test_coordinator_works_a_referral_in_the_browser(
 
     driver.find_element(By.ID, "reveal").click()
     WebDriverWait(driver, 15).until(
-        lambda d: d.find_elements(By.ID, "contact-phone")
-        and d.find_element(By.ID, "contact-phone").text == CONTACT.phone
+        lambda d: (
+            d.find_elements(By.ID, "contact-phone")
+            and d.find_element(By.ID, "contact-phone").text == CONTACT.phone
+        )
     )
     screenshot(driver, "06-contacts-revealed")
 

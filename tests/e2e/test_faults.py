@@ -299,8 +299,7 @@ def test_database_restart_between_and_during_turns_loses_nothing(stack: FaultSta
         thread, outcome = send_in_background(lambda s, m: talk.answer(), "", "")
         waited = wait_for(lambda: _log_count(replica, WAITING) > before, 30)
         assert waited or outcome.get("error"), (
-            "Rasa did not wait for the database; it answered "
-            f"{texts(talk.replies)!r}"
+            f"Rasa did not wait for the database; it answered {texts(talk.replies)!r}"
         )
     finally:
         postgres.start()
@@ -405,8 +404,12 @@ def test_mail_server_down_referrals_wait_in_the_outbox_and_go_once(
 
         # The worker tries, fails, and keeps them queued.
         tried = wait_for(
-            lambda: len(outbox()) == 2
-            and all(m.attempts >= 1 and m.sent_at is None for m in outbox().values()),
+            lambda: (
+                len(outbox()) == 2
+                and all(
+                    m.attempts >= 1 and m.sent_at is None for m in outbox().values()
+                )
+            ),
             30,
         )
         assert tried, f"{outbox()}\n{(tmp_path / 'outbox.log').read_text()}"
@@ -498,15 +501,15 @@ def test_a_replica_killed_while_serving_conversations_finish_on_the_other(
         if not s.answered
     ]
     assert failed, "the kill did not interrupt anything"
-    stalls = sorted(
-        client.sent[sender][i + 1].seconds for sender, i in failed
-    )
+    stalls = sorted(client.sent[sender][i + 1].seconds for sender, i in failed)
     kinds: dict[str, int] = {}
     for sender, i in failed:
         error = (client.sent[sender][i].error or "").lower()
         kind = (
-            "no_reply" if error == "no_reply"
-            else "refused" if "refused" in error
+            "no_reply"
+            if error == "no_reply"
+            else "refused"
+            if "refused" in error
             else "cut off"
         )
         kinds[kind] = kinds.get(kind, 0) + 1

@@ -117,27 +117,39 @@ def test_the_tracker_check_finds_injection_and_canaries(tmp_path):
             "text": '/inform{"age": 31337}',
             "intent": {"name": "inform", "confidence": 1.0},
             "intent_ranking": [{"name": "inform", "confidence": 1.0}],
-            "entities": [{"entity": "age", "value": 31337,
-                          "extractor": "RegexMessageHandler"}],
+            "entities": [
+                {"entity": "age", "value": 31337, "extractor": "RegexMessageHandler"}
+            ],
         },
     }
     understood = {
-        "text": '/affirm',
+        "text": "/affirm",
         "parse_data": {
             "text": "affirm",
             "intent": {"name": "affirm", "confidence": 0.99},
-            "intent_ranking": [{"name": "affirm", "confidence": 0.99},
-                               {"name": "deny", "confidence": 0.01}],
+            "intent_ranking": [
+                {"name": "affirm", "confidence": 0.99},
+                {"name": "deny", "confidence": 0.01},
+            ],
             "entities": [],
         },
     }
-    tracker = _tracker_with(tmp_path, [
-        ("a", "user", regex_parsed),
-        ("a", "slot", {"name": "answers", "value": {"age": {"value": 31337}}}),
-        ("b", "user", understood),
-        ("b", "slot", {"name": "contact_name",
-                       "value": 'inform{"contact_name": "canary-7f3a9c"}'}),
-    ])
+    tracker = _tracker_with(
+        tmp_path,
+        [
+            ("a", "user", regex_parsed),
+            ("a", "slot", {"name": "answers", "value": {"age": {"value": 31337}}}),
+            ("b", "user", understood),
+            (
+                "b",
+                "slot",
+                {
+                    "name": "contact_name",
+                    "value": 'inform{"contact_name": "canary-7f3a9c"}',
+                },
+            ),
+        ],
+    )
 
     found = fuzz.check_tracker(tracker)
 
@@ -150,9 +162,14 @@ def test_the_tracker_check_finds_injection_and_canaries(tmp_path):
 
 def test_a_report_with_a_server_error_fails():
     result = fuzz.Result("s", "rest", "fuzz", "binary", "http_500", 0.1, 0, False)
-    report = fuzz.Report(messages=1, seed=1, results=[result], tracker={
-        "injected": [], "canary_slots": [], "user_events": {}},
-        app_db={"canaries": [], "counts": {}}, health={"REST hi": True})
+    report = fuzz.Report(
+        messages=1,
+        seed=1,
+        results=[result],
+        tracker={"injected": [], "canary_slots": [], "user_events": {}},
+        app_db={"canaries": [], "counts": {}},
+        health={"REST hi": True},
+    )
 
     assert report.failures() == ["1 rest message(s) ended in http_500"]
     result.status = "refused_429"

@@ -81,8 +81,6 @@ class Stack:
         return self.actions.health_url.rsplit("/", 1)[0]
 
 
-
-
 def clean_env(work: Path, **extra: str) -> dict[str, str]:
     env = base_env(work)
     for name in CLEARED:

@@ -98,9 +98,7 @@ def test_an_exclusion_ends_the_questions_with_a_kind_reason(stack: Stack):
 def test_caregiver_without_lab_results_goes_to_staff_review(stack: Stack):
     answers = {**LIKELY, "has_lab_results": "No, we don't have them", "sex": "female"}
 
-    replies = screen(
-        stack, "e2e-caregiver", answers, respondent="For someone else"
-    )
+    replies = screen(stack, "e2e-caregiver", answers, respondent="For someone else")
 
     assert "needs to check a few things" in texts(replies)
     screening = screening_of(stack, "e2e-caregiver")

@@ -291,13 +291,21 @@ def test_the_command_line_consumes_and_summarises(
     }
     consumed = subprocess.run(
         [sys.executable, "-m", "bot", "analytics", "--idle-exit", "2"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert consumed.returncode == 0, consumed.stderr
     assert "stored 8" in consumed.stdout
     summary = subprocess.run(
         [sys.executable, "-m", "bot", "analytics", "--summary"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert summary.returncode == 0, summary.stderr
     assert json.loads(summary.stdout) == {

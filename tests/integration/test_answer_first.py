@@ -89,12 +89,15 @@ def test_read_message(text, intent, understood, asks, reading):
 # --------------------------------------------------------------------------- #
 
 
-def test_yes_lets_start_starts_and_is_not_start_over(
-    dispatcher, make_tracker, domain
-):
+def test_yes_lets_start_starts_and_is_not_start_over(dispatcher, make_tracker, domain):
     slots = turn(
-        ValidateScreeningForm(), make_tracker, dispatcher, domain,
-        {"requested_slot": "screening_consent"}, "yes, let's start", "start_over",
+        ValidateScreeningForm(),
+        make_tracker,
+        dispatcher,
+        domain,
+        {"requested_slot": "screening_consent"},
+        "yes, let's start",
+        "start_over",
     )
     assert slots["screening_consent"] is True
     assert slots["screening_date"]
@@ -105,8 +108,13 @@ def test_child_pugh_class_is_an_answer_not_an_explanation(
     dispatcher, make_tracker, domain, app_database, text
 ):
     slots = turn(
-        ValidateScreeningForm(), make_tracker, dispatcher, domain,
-        screening(current_question="child_pugh"), text, "explain",
+        ValidateScreeningForm(),
+        make_tracker,
+        dispatcher,
+        domain,
+        screening(current_question="child_pugh"),
+        text,
+        "explain",
     )
     assert "child_pugh" in slots["answers"]
     assert slots["answers"]["child_pugh"]["unknown"] is False
@@ -120,9 +128,13 @@ def test_grade_three_confusion_is_emergency_advice_and_a_recorded_exclusion(
 
     text = "very sleepy, hard to wake up, and doesn't know where we are"
     slots = turn(
-        ValidateScreeningForm(), make_tracker, dispatcher, domain,
+        ValidateScreeningForm(),
+        make_tracker,
+        dispatcher,
+        domain,
         screening(current_question="encephalopathy", respondent="caregiver"),
-        text, "emergency",
+        text,
+        "emergency",
     )
     assert slots["answers"]["encephalopathy"]["value"] >= 3
     assert "utter_emergency" in texts(dispatcher)
@@ -143,8 +155,13 @@ def test_lab_results_at_hand_with_more_words(
     dispatcher, make_tracker, domain, app_database, text, intent, value
 ):
     slots = turn(
-        ValidateScreeningForm(), make_tracker, dispatcher, domain,
-        screening(current_question="has_lab_results"), text, intent,
+        ValidateScreeningForm(),
+        make_tracker,
+        dispatcher,
+        domain,
+        screening(current_question="has_lab_results"),
+        text,
+        intent,
     )
     assert slots["answers"]["has_lab_results"]["value"] == value
 
@@ -154,10 +171,19 @@ def test_lab_results_at_hand_with_more_words(
 )
 def test_optional_email_accepts_having_none(dispatcher, make_tracker, domain, text):
     slots = turn(
-        ValidateContactForm(), make_tracker, dispatcher, domain,
-        {"share_consent": True, "contact_name": "Li", "contact_phone": "+8613800138000",
-         "requested_slot": "contact_email"},
-        text, "deny", active_loop="contact_form",
+        ValidateContactForm(),
+        make_tracker,
+        dispatcher,
+        domain,
+        {
+            "share_consent": True,
+            "contact_name": "Li",
+            "contact_phone": "+8613800138000",
+            "requested_slot": "contact_email",
+        },
+        text,
+        "deny",
+        active_loop="contact_form",
     )
     assert slots["contact_email"] == "not given"
 
@@ -184,17 +210,26 @@ def test_i_dont_understand_gets_the_question_in_simpler_words(
     dispatcher, make_tracker, domain
 ):
     slots = turn(
-        ValidateScreeningForm(), make_tracker, dispatcher, domain,
+        ValidateScreeningForm(),
+        make_tracker,
+        dispatcher,
+        domain,
         screening(current_question="ascites", asks={"key": "ascites", "n": 1}),
-        "sorry, I don't understand the question", "correct",
+        "sorry, I don't understand the question",
+        "correct",
     )
     assert slots == {"answer": None, "clarify": True}
 
     events = asyncio.run(
         AskAnswer().run(
             dispatcher,
-            make_tracker(screening(current_question="ascites", clarify=True,
-                                   asks={"key": "ascites", "n": 1})),
+            make_tracker(
+                screening(
+                    current_question="ascites",
+                    clarify=True,
+                    asks={"key": "ascites", "n": 1},
+                )
+            ),
             domain,
         )
     )
@@ -210,17 +245,25 @@ def test_the_third_miss_is_recorded_as_unknown_kindly_with_the_human_path(
 ):
     asked = {"key": "bilirubin", "n": 1}
     slots = turn(
-        ValidateScreeningForm(), make_tracker, dispatcher, domain,
+        ValidateScreeningForm(),
+        make_tracker,
+        dispatcher,
+        domain,
         screening(current_question="bilirubin", has_lab_results=None, asks=asked),
-        "purple", "nlu_fallback",
+        "purple",
+        "nlu_fallback",
     )
     assert slots["answer"] is None and slots["retries"] == 1.0
 
     asked = {"key": "age", "n": MAX_ASKS}
     slots = turn(
-        ValidateScreeningForm(), make_tracker, dispatcher, domain,
+        ValidateScreeningForm(),
+        make_tracker,
+        dispatcher,
+        domain,
         screening(current_question="age", asks=asked, retries=2.0),
-        "purple again", "nlu_fallback",
+        "purple again",
+        "nlu_fallback",
     )
     assert slots["answers"]["age"]["unknown"] is True
     assert slots["current_question"] != "age"
@@ -253,10 +296,16 @@ def test_consent_unclear_three_times_ends_politely_instead_of_looping(
     dispatcher, make_tracker, domain
 ):
     slots = turn(
-        ValidateScreeningForm(), make_tracker, dispatcher, domain,
-        {"requested_slot": "screening_consent",
-         "asks": {"key": "screening_consent", "n": MAX_ASKS}},
-        "banana", "nlu_fallback",
+        ValidateScreeningForm(),
+        make_tracker,
+        dispatcher,
+        domain,
+        {
+            "requested_slot": "screening_consent",
+            "asks": {"key": "screening_consent", "n": MAX_ASKS},
+        },
+        "banana",
+        "nlu_fallback",
     )
     assert slots["screening_consent"] is False
     assert slots["outcome"] == "incomplete"
@@ -295,9 +344,9 @@ def test_the_introduction_the_progress_and_the_faq_give_one_count(
     progress_total = re.search(r"Question 1 of about (\d+)", first).group(1)
     assert intro_total == progress_total == faq_total
 
-
     import yaml
     from support import ROOT as root
+
     faq = yaml.safe_load((root / "data/nlu/faq.yml").read_text())
     how_long = faq["responses"]["utter_faq/how_long_screening"][0]["text"]
     assert "{question_total}" in how_long and not re.search(r"\d+ short", how_long)
@@ -319,9 +368,14 @@ def test_a_new_age_while_another_question_is_pending_corrects_the_age(
 ):
     earlier = {"age": {"value": 52, "text": "52", "unknown": False}}
     slots = turn(
-        ValidateScreeningForm(), make_tracker, dispatcher, domain,
+        ValidateScreeningForm(),
+        make_tracker,
+        dispatcher,
+        domain,
         screening(current_question="liver_transplant", answers=earlier),
-        text, "inform", entities=AGE_72,
+        text,
+        "inform",
+        entities=AGE_72,
     )
     assert slots["answers"]["age"]["value"] == 72
     assert "liver_transplant" not in slots["answers"]  # "wrong"/"not" is no answer
@@ -334,10 +388,16 @@ def test_a_volunteered_age_is_recorded_and_said(
     dispatcher, make_tracker, domain, app_database
 ):
     slots = turn(
-        ValidateScreeningForm(), make_tracker, dispatcher, domain,
-        screening(current_question="liver_transplant",
-                  answers={"age": {"value": 45, "text": "45", "unknown": False}}),
-        "no, never. And she is 45 by the way", "deny",
+        ValidateScreeningForm(),
+        make_tracker,
+        dispatcher,
+        domain,
+        screening(
+            current_question="liver_transplant",
+            answers={"age": {"value": 45, "text": "45", "unknown": False}},
+        ),
+        "no, never. And she is 45 by the way",
+        "deny",
         entities=[{"entity": "age", "value": 45}],
     )
     assert slots["answers"]["liver_transplant"]["value"] == "no"
@@ -345,9 +405,13 @@ def test_a_volunteered_age_is_recorded_and_said(
 
     dispatcher.messages.clear()
     slots = turn(
-        ValidateScreeningForm(), make_tracker, dispatcher, domain,
+        ValidateScreeningForm(),
+        make_tracker,
+        dispatcher,
+        domain,
         screening(current_question="has_lab_results"),
-        "yes, INR 1.9 and PTA 35%", "affirm",
+        "yes, INR 1.9 and PTA 35%",
+        "affirm",
         entities=[{"entity": "inr", "value": 1.9}, {"entity": "pta", "value": 35.0}],
     )
     assert slots["answers"]["has_lab_results"]["value"] == "yes"

@@ -154,8 +154,15 @@ def test_every_service_of_the_stack_is_there_with_a_real_command(
 
     services = compose["services"]
     assert {
-        "postgres", "redis", "rabbitmq", "rasa", "actions", "outbox", "console",
-        "widget", "analytics",
+        "postgres",
+        "redis",
+        "rabbitmq",
+        "rasa",
+        "actions",
+        "outbox",
+        "console",
+        "widget",
+        "analytics",
     } <= set(services)
     for name, service in services.items():
         command = service.get("command")
@@ -170,8 +177,15 @@ def test_every_service_of_the_stack_is_there_with_a_real_command(
             with pytest.raises(SystemExit) as exit_info:
                 main([command[3], "--help"])
             assert exit_info.value.code == 0, f"{name}: no command {command[3]}"
-    for name in ("postgres", "redis", "rabbitmq", "rasa", "actions", "console",
-                 "widget"):
+    for name in (
+        "postgres",
+        "redis",
+        "rabbitmq",
+        "rasa",
+        "actions",
+        "console",
+        "widget",
+    ):
         assert "healthcheck" in services[name], name
 
 
@@ -197,8 +211,13 @@ def test_env_example_names_every_variable_the_code_reads() -> None:
         for line in (ROOT / ".env.example").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     } - {"STAFF_PASSWORD"}  # a one-off for create-admin, never kept in a file
-    analytics = {"RABBITMQ_HOST", "RABBITMQ_PORT", "RABBITMQ_USER",
-                 "RABBITMQ_PASSWORD", "RASA_EVENT_QUEUE"}
+    analytics = {
+        "RABBITMQ_HOST",
+        "RABBITMQ_PORT",
+        "RABBITMQ_USER",
+        "RABBITMQ_PASSWORD",
+        "RASA_EVENT_QUEUE",
+    }
     action_server = {"ACTION_HOST", "ACTION_PORT", "ACTION_SERVER_TOKEN"}
     missing = (from_settings | dot_env | analytics | action_server) - names
     assert not missing, sorted(missing)
@@ -444,7 +463,9 @@ async def _exercise_stores(env: dict[str, str], tmp_path: Path) -> None:
         back = await store.retrieve(sender)
         assert back is not None
         assert [e.as_dict()["event"] for e in back.events][-3:] == [
-            "user", "action", "bot",
+            "user",
+            "action",
+            "bot",
         ]
         assert back.latest_message.intent["name"] == "greet"
 

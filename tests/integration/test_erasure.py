@@ -300,8 +300,10 @@ def test_anything_but_a_clear_yes_keeps_everything_and_resumes_the_form(
         actions.common, "recorder", lambda: pytest.fail("nothing may be erased")
     )
     tracker = make_tracker(
-        {"erasure_answer": "hmm, what happens to my data?",
-         "erasure_pending": "contact_form"},
+        {
+            "erasure_answer": "hmm, what happens to my data?",
+            "erasure_pending": "contact_form",
+        },
     )
     events = _run(EraseData(), dispatcher, tracker, domain)
     assert events[-1] == ActiveLoop("contact_form")
@@ -328,8 +330,11 @@ def test_a_clear_yes_erases_and_starts_a_clean_marked_session(
 
     monkeypatch.setattr(actions.common, "recorder", Recorder)
     tracker = make_tracker(
-        {"erasure_answer": "Yes, delete", "erasure_pending": "screening_form",
-         "answers": ANSWERS},
+        {
+            "erasure_answer": "Yes, delete",
+            "erasure_pending": "screening_form",
+            "answers": ANSWERS,
+        },
         sender_id="chat-1",
     )
     events = _run(EraseData(), dispatcher, tracker, domain)

@@ -135,9 +135,7 @@ def test_settings_from_the_environment_and_their_defaults():
     assert custom.trusted_proxies == 1
     assert custom.is_exempt("10.1.2.3") and custom.is_exempt("192.0.2.1")
     assert not custom.is_exempt("127.0.0.1")
-    assert not LimitSettings.from_env({"RATE_LIMIT_EXEMPT": ""}).is_exempt(
-        "127.0.0.1"
-    )
+    assert not LimitSettings.from_env({"RATE_LIMIT_EXEMPT": ""}).is_exempt("127.0.0.1")
     with pytest.raises(ValueError):
         LimitSettings.from_env({"RATE_LIMIT_PER_SENDER": "twenty"})
     with pytest.raises(ValueError):

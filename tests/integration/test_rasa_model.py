@@ -23,8 +23,6 @@ ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": 
 HELDOUT_INTENT_F1_FLOOR = 0.80
 
 
-
-
 def _rasa(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
     return subprocess.run(
         [RASA, *args],

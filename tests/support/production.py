@@ -192,16 +192,27 @@ class Client:
                 began = time.monotonic()
                 try:
                     replies = st.say(
-                        url, sender, message, timeout=self.timeout,
+                        url,
+                        sender,
+                        message,
+                        timeout=self.timeout,
                         message_id=message_id,
                     )
                 except urllib.error.HTTPError as exc:  # an answer: an error status
-                    log.append(Sent(message, url, False, time.monotonic() - began,
-                                    f"HTTP {exc.code}"))
+                    log.append(
+                        Sent(
+                            message,
+                            url,
+                            False,
+                            time.monotonic() - began,
+                            f"HTTP {exc.code}",
+                        )
+                    )
                     raise
                 except CONNECTION_ERRORS as exc:
-                    log.append(Sent(message, url, False, time.monotonic() - began,
-                                    repr(exc)))
+                    log.append(
+                        Sent(message, url, False, time.monotonic() - began, repr(exc))
+                    )
                     error = exc
                     continue
                 seconds = time.monotonic() - began
@@ -337,7 +348,8 @@ def recorded(engine: Engine, settings: Settings, sender: str) -> Recorded:
     with session_scope(engine) as session:
         screenings = list(
             session.execute(
-                select(Screening).where(Screening.sender_key == key)
+                select(Screening)
+                .where(Screening.sender_key == key)
                 .order_by(Screening.id)
             ).scalars()
         )

@@ -418,8 +418,17 @@ class _RecordingServer:
         self.emitted: list[tuple] = []
         self.fail = fail
 
-    async def emit(self, event, data=None, to=None, room=None, skip_sid=None,
-                   namespace=None, callback=None, ignore_queue=False):
+    async def emit(
+        self,
+        event,
+        data=None,
+        to=None,
+        room=None,
+        skip_sid=None,
+        namespace=None,
+        callback=None,
+        ignore_queue=False,
+    ):
         if self.fail and isinstance(data, dict) and "text" not in data:
             raise ConnectionError("gone")
         self.emitted.append((event, data, room))

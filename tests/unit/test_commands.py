@@ -10,11 +10,31 @@ from bot.screening.commands import command_intent
 
 @pytest.mark.parametrize(
     "text",
-    ["stop", "STOP", "Stop.", "stop!!", "  quit ", "Quit please", "please stop",
-     "Exit", "cancel", "UNSUBSCRIBE", "opt out", "Opt-Out", "end", "STOPALL",
-     "I want to stop", "leave me alone", "stop now", "停止", "ＳＴＯＰ",
-     "stop, I don't want to continue", "I don't want to continue",
-     "Quit. Please.", "no more questions"],
+    [
+        "stop",
+        "STOP",
+        "Stop.",
+        "stop!!",
+        "  quit ",
+        "Quit please",
+        "please stop",
+        "Exit",
+        "cancel",
+        "UNSUBSCRIBE",
+        "opt out",
+        "Opt-Out",
+        "end",
+        "STOPALL",
+        "I want to stop",
+        "leave me alone",
+        "stop now",
+        "停止",
+        "ＳＴＯＰ",
+        "stop, I don't want to continue",
+        "I don't want to continue",
+        "Quit. Please.",
+        "no more questions",
+    ],
 )
 def test_opt_out_words_mean_stop(text):
     assert command_intent(text) == "stop"
@@ -22,11 +42,25 @@ def test_opt_out_words_mean_stop(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["can she quit the study later?", "does the trial stop if I feel worse",
-     "no more", "No more than two drinks", "no", "yes", "not sure", "45",
-     "stopped drinking two years ago", "the end of May", "", "   ", "stop " * 30,
-     "why do you ask this?", "end of May, I think", "stopped, two years ago",
-     "No, no more than that"],
+    [
+        "can she quit the study later?",
+        "does the trial stop if I feel worse",
+        "no more",
+        "No more than two drinks",
+        "no",
+        "yes",
+        "not sure",
+        "45",
+        "stopped drinking two years ago",
+        "the end of May",
+        "",
+        "   ",
+        "stop " * 30,
+        "why do you ask this?",
+        "end of May, I think",
+        "stopped, two years ago",
+        "No, no more than that",
+    ],
 )
 def test_other_messages_are_left_to_the_model(text):
     assert command_intent(text) is None
@@ -43,8 +77,10 @@ def test_component_overrides_the_models_intent_and_keeps_the_ranking():
 
     from nlu_ext.command_keywords import CommandKeywords
 
-    ranking = [{"name": "inform", "confidence": 0.5},
-               {"name": "stop", "confidence": 0.2}]
+    ranking = [
+        {"name": "inform", "confidence": 0.5},
+        {"name": "stop", "confidence": 0.2},
+    ]
     quit_msg = Message({TEXT: "Quit"})
     quit_msg.set(INTENT, ranking[0])
     quit_msg.set(INTENT_RANKING_KEY, ranking)

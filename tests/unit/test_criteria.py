@@ -279,8 +279,12 @@ MALFORMED: list[tuple[str, Callable[[dict], None], str, str]] = [
     ("unknown_question_key", _unknown_question_key, "entities", "age"),
     ("entity_named_twice", _entity_named_twice, "pta", "inr"),
     ("otherwise_dangling", _otherwise_dangling, "fatherhood", "pregnancy"),
-    ("otherwise_always_applies", _otherwise_on_a_question_that_always_applies,
-     "always applies", "allergy"),
+    (
+        "otherwise_always_applies",
+        _otherwise_on_a_question_that_always_applies,
+        "always applies",
+        "allergy",
+    ),
 ]
 
 #: Cases whose message locates the entry only by its list position, or not at all.

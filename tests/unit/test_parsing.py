@@ -1091,9 +1091,32 @@ def _check_never_raises(name: str, text: str, caplog: pytest.LogCaptureFixture) 
 #: Answer-like fragments, so the generated text also reaches the deep branches.
 FRAGMENTS = st.sampled_from(
     list("0123456789 .,-+/x×^%µμ?")
-    + ["mg/dL", "umol/L", " or ", " ago", "weeks", "months", "grade ", "class ", "no",
-       "yes", "not sure", "2019", "March ", "last ", "in ", "10⁹", "minus", "k/uL",
-       "@", ".com", "+86", "never", "coma", "e"]
+    + [
+        "mg/dL",
+        "umol/L",
+        " or ",
+        " ago",
+        "weeks",
+        "months",
+        "grade ",
+        "class ",
+        "no",
+        "yes",
+        "not sure",
+        "2019",
+        "March ",
+        "last ",
+        "in ",
+        "10⁹",
+        "minus",
+        "k/uL",
+        "@",
+        ".com",
+        "+86",
+        "never",
+        "coma",
+        "e",
+    ]
 )
 ANSWERS = st.one_of(st.text(), st.lists(FRAGMENTS, max_size=10).map("".join))
 

@@ -109,8 +109,12 @@ def test_yes_no_not_sure_with_politeness(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["nah, not as far as I know", "nope not that i know of", "no, not really",
-     "No, I don't think so"],
+    [
+        "nah, not as far as I know",
+        "nope not that i know of",
+        "no, not really",
+        "No, I don't think so",
+    ],
 )
 def test_a_plain_no_said_modestly_is_a_no(text: str) -> None:
     # The person said no; "as far as I know" is modesty, not doubt.
@@ -462,9 +466,7 @@ def test_time_ago_intervals(text: str, earliest: date, latest: date) -> None:
 
 def test_had_a_fall_is_not_autumn() -> None:
     parsed = time_ago("she had a fall in 2020")
-    assert parsed.value == TimeAgo(
-        earliest=date(2020, 1, 1), latest=date(2020, 12, 31)
-    )
+    assert parsed.value == TimeAgo(earliest=date(2020, 1, 1), latest=date(2020, 12, 31))
 
 
 def test_this_season_still_ahead_is_in_the_future() -> None:
@@ -772,8 +774,14 @@ def test_agreeing_words_are_no_answer_to_a_health_question(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("let's do it", True), ("no thank you", False), ("I'd rather not", False),
-     ("sounds good", True), ("I think so", None), ("blah", None)],
+    [
+        ("let's do it", True),
+        ("no thank you", False),
+        ("I'd rather not", False),
+        ("sounds good", True),
+        ("I think so", None),
+        ("blah", None),
+    ],
 )
 def test_yes_or_no_reads_the_words_not_the_intent(text: str, expected: Any) -> None:
     from actions.common import yes_or_no

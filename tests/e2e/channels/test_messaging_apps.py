@@ -602,9 +602,10 @@ def test_sms_erasure_confirmation_is_plain_text(stack: Stack, api: StubAPI):
     assert recorded(stack, "sms", user).channel == "sms"
     asked_erasure = say("delete my answers")
     assert "cannot be undone" in "\n".join(asked_erasure)
-    assert asked_erasure[-1].endswith("1. Yes, delete\n2. No, keep them\n" + (
-        "Reply with a number, or in your own words."
-    ))
+    assert asked_erasure[-1].endswith(
+        "1. Yes, delete\n2. No, keep them\n"
+        + ("Reply with a number, or in your own words.")
+    )
 
     assert say("1") == [ERASURE_DONE]
     with pytest.raises(AssertionError, match="no screening"):

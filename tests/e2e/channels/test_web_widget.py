@@ -216,9 +216,7 @@ def asked(texts: list[str]) -> str | None:
 
 def stored(driver: Any) -> str:
     """Everything this page's origin keeps in localStorage, as one string."""
-    return driver.execute_script(
-        "return JSON.stringify(Object.entries(localStorage))"
-    )
+    return driver.execute_script("return JSON.stringify(Object.entries(localStorage))")
 
 
 def recorded(stack: Stack, session_id: str) -> Any:
@@ -378,7 +376,8 @@ def test_deleting_answers_in_the_widget_forgets_them_in_the_browser(
     assert page.replies() == ["Yes, delete", "No, keep them"]
     done = message("erasure_done")["text"].strip()
     [yes] = [
-        b for b in browser.find_elements("css selector", ".tcw-reply")
+        b
+        for b in browser.find_elements("css selector", ".tcw-reply")
         if b.text == "Yes, delete"
     ]
     yes.click()
