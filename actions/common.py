@@ -138,8 +138,10 @@ def yes_or_no(tracker: Tracker, text: str) -> bool | None:
     """
     del tracker
     parsed = parsing.parse_yes_no(text, consent=True)
-    if parsed.ok and parsed.value in ("yes", "no"):
-        return parsed.value == "yes"
+    if parsed.ok and parsed.value == "yes":
+        return True
+    if parsed.ok and parsed.value == "no":
+        return False
     return None  # hedged ("I think so"), unsure or not understood: not a consent
 
 

@@ -45,7 +45,7 @@ class CorrectAnswer(Action):
                 message.get("text") or "",
                 common.screening_date(tracker),
             )
-        if turn is None:
+        if fact is None or turn is None:
             common.say(dispatcher, tracker, "correction_which")
             return []
 

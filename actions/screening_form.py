@@ -38,6 +38,7 @@ from bot.screening.conversation import (
     split_other_values,
     values_for_other_facts,
 )
+from bot.screening.criteria import Question
 from bot.store.models import utcnow
 
 ACTION_NAME = "validate_screening_form"
@@ -311,7 +312,7 @@ def _after(tracker: Tracker, turn: Turn, keep: str | None) -> Dict[str, Any]:
     return slots
 
 
-def _pending_question(tracker: Tracker):
+def _pending_question(tracker: Tracker) -> Question | None:
     """The question waiting for an answer (the engine's next one if none is set)."""
     evaluation = common.evaluation(tracker)
     current = tracker.get_slot(c.CURRENT_QUESTION)

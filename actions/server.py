@@ -49,7 +49,8 @@ def protect(app: Sanic, token: str | None) -> None:
     if not token:
         return
 
-    @app.middleware("request")
+    # Sanic 21.12's decorator is unannotated.
+    @app.middleware("request")  # type: ignore[no-untyped-call]
     async def check_token(request: Request) -> HTTPResponse | None:
         if request.path in OPEN_PATHS:
             return None
@@ -68,7 +69,7 @@ def make_app(package: str = "actions", env: Mapping[str, str] | None = None) -> 
     """The rasa_sdk application for ``package``, with the token check."""
     from rasa_sdk.endpoint import create_app
 
-    app = create_app(package, cors_origins=None)
+    app: Sanic = create_app(package, cors_origins=None)
     protect(app, load_settings(env).action_server_token)
     return app
 

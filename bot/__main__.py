@@ -21,6 +21,12 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from bot.store.transcripts import TrackerStore
 
 
 def _check(_: argparse.Namespace) -> int:
@@ -210,7 +216,7 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _tracker(settings):  # noqa: ANN001, ANN202 - tiny local helper
+def _tracker(settings: Settings) -> TrackerStore:
     from bot.store.transcripts import TrackerStore
 
     return TrackerStore(settings.tracker_db_url)
@@ -337,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     erase.set_defaults(run=_erase)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    return args.run(args)
+    run: Callable[[argparse.Namespace], int] = args.run
+    return run(args)
 
 
 if __name__ == "__main__":

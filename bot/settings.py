@@ -288,7 +288,8 @@ def resolve_database_url(url: str) -> str:
     if os.path.isabs(database):
         return url
     absolute = str(PROJECT_ROOT / database)
-    return parsed.set(database=absolute).render_as_string(hide_password=False)
+    rendered: str = parsed.set(database=absolute).render_as_string(hide_password=False)
+    return rendered
 
 
 def load_contact_key(settings: Settings) -> bytes:

@@ -225,7 +225,8 @@ class RestInput(RasaRestInput):
         except Exception as error:  # noqa: BLE001 - answer the person anyway
             logger.error("rest: could not handle a message (%s)", type(error).__name__)
             logger.debug("details", exc_info=True)
-        if collector.messages:
-            return collector.messages
+        replies: List[Dict[str, Any]] = collector.messages
+        if replies:
+            return replies
         logger.warning("rest: a turn produced no reply; sent the no_reply message")
         return [{"recipient_id": sender, "text": kind_text("no_reply")}]

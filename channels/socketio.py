@@ -40,7 +40,7 @@ import json
 import logging
 import re
 import uuid
-from typing import Any, Awaitable, Callable, Dict
+from typing import Any, Awaitable, Callable, Dict, cast
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
@@ -78,7 +78,10 @@ class CountingOutput(SocketIOOutput):
         await super()._send_message(socket_id, response)
 
     async def send_custom_json(
-        self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any
+        self,
+        recipient_id: str,
+        json_message: object,  # Rasa declares a dict; an action may send anything
+        **kwargs: Any,
     ) -> None:
         """One ``bot_uttered`` event whose data is the payload, to the session's
         room. Not counted as a reply (it shows nothing); a failure is logged and
@@ -116,14 +119,15 @@ class SocketIOInput(LimitedChannel, RasaSocketIOInput):
     def get_output_channel(self) -> CountingOutput | None:
         """For messages sent outside a turn: the same output as in a turn."""
         if self.sio is None:
-            return super().get_output_channel()  # type: ignore[return-value]
+            # Rasa's (untyped): warns that it cannot be recreated, returns None.
+            return cast("CountingOutput | None", super().get_output_channel())
         return CountingOutput(self.sio, self.bot_message_evt)
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         """Rasa's blueprint, with a ``session_request`` handler that joins the room."""
-        blueprint = super().blueprint(on_new_message)
+        blueprint: Blueprint = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None  # set by Rasa's blueprint()
         self._limit_origins(sio)
@@ -164,14 +168,15 @@ class SocketIOInput(LimitedChannel, RasaSocketIOInput):
         rasa_connect = sio.handlers.get(namespace, {}).get("connect")
 
         @sio.on("connect", namespace=self.namespace)
-        async def connect(sid: str, environ: Dict, auth: Any = None) -> bool:
+        async def connect(sid: str, environ: Dict[str, Any], auth: Any = None) -> bool:
             origin = environ.get("HTTP_ORIGIN")
             if origin and origin.rstrip("/") not in origins:
                 logger.info("socketio: refused a connection from another origin")
                 return False
             if rasa_connect is None:
                 return True
-            return await rasa_connect(sid, environ, auth)
+            allowed: bool = await rasa_connect(sid, environ, auth)
+            return allowed
 
     async def handle_message(
         self,

@@ -25,6 +25,7 @@ from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from bot.settings import PROJECT_ROOT, load_settings
@@ -120,7 +121,7 @@ class WidgetHandler(BaseHTTPRequestHandler):
     server_version = "widget"
     sys_version = ""
 
-    def __init__(self, *args, config: WidgetConfig, **kwargs) -> None:  # noqa: D107
+    def __init__(self, *args: Any, config: WidgetConfig, **kwargs: Any) -> None:  # noqa: D107
         self.config = config
         super().__init__(*args, **kwargs)
 
@@ -176,7 +177,7 @@ class WidgetHandler(BaseHTTPRequestHandler):
         if body:
             self.wfile.write(data)
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         """No access log: visitors' addresses are not needed."""
 
 

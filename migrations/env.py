@@ -2,8 +2,8 @@
 
 The URL comes, in this order, from ``config.attributes["url"]`` (set by
 ``bot.store.db.upgrade_to_head``), ``-x url=...`` on the command line, and
-``DATABASE_URL`` read through ``bot.settings``. A caller may also pass an open connection in
-``config.attributes["connection"]``.
+``DATABASE_URL`` read through ``bot.settings``. A caller may also pass an open
+connection in ``config.attributes["connection"]``.
 
 SQLite cannot alter most things in place, so operations are rendered in batch mode
 (``render_as_batch``), and foreign keys are not enforced while migrating (a batch
@@ -13,9 +13,10 @@ rebuild drops and recreates tables).
 from __future__ import annotations
 
 from logging.config import fileConfig
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
@@ -39,7 +40,9 @@ def _database_url() -> str:
     return resolve_database_url(url) if url else load_settings().database_url
 
 
-def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def _render_item(
+    type_: str, obj: Any, autogen_context: AutogenContext
+) -> str | Literal[False]:
     """Render the project's column types as their plain SQL types.
 
     Revisions then do not import application code, which may change after them.

@@ -38,7 +38,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -67,6 +67,9 @@ def _connection_lost(error: BaseException) -> bool:
 
 class ResilientSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` with pre-ping and retries while the database is away."""
+
+    #: Created by ``SQLTrackerStore.__init__``, replaced by one with pre-ping.
+    engine: sa.engine.Engine
 
     def __init__(
         self, *args: Any, retry_seconds: float | str | None = None, **kwargs: Any
@@ -121,7 +124,7 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
             "read a conversation", lambda: parent(conversation_id)
         )
 
-    async def keys(self):  # noqa: ANN201 - Rasa's signature
+    async def keys(self) -> Iterable[str]:
         """Every conversation id, waiting for the database."""
         parent = super().keys
         return await self._retrying("list conversations", parent)

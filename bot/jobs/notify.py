@@ -76,7 +76,7 @@ def backoff(attempts: int) -> timedelta:
     """
     if attempts >= 8:  # 30 s * 2**7 already exceeds the cap
         return BACKOFF_CAP
-    return min(BACKOFF_BASE * (2**attempts), BACKOFF_CAP)
+    return min(BACKOFF_BASE * 2.0**attempts, BACKOFF_CAP)
 
 
 def deliver_outbox(

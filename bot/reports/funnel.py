@@ -33,7 +33,7 @@ from bot.screening.criteria import Trial
 from bot.screening.engine import Answer as EngineAnswer
 from bot.screening.engine import evaluate
 from bot.store.models import UTC, Screening
-from bot.store.transcripts import TrackerStore
+from bot.store.transcripts import ConversationStart, TrackerStore
 
 COMPLETED = (vocab.LIKELY_ELIGIBLE, vocab.NEEDS_REVIEW, vocab.INELIGIBLE)
 #: The drop-off key of a screening that answered every question but did not finish
@@ -75,7 +75,9 @@ class Funnel:
         return self.totals[stage] / started if started else None
 
 
-def _in_range(moment: datetime | None, start: datetime | None, end: datetime | None):
+def _in_range(
+    moment: datetime | None, start: datetime | None, end: datetime | None
+) -> bool:
     if moment is None:
         return False
     if start is not None and moment < start:
@@ -118,7 +120,7 @@ def compute_funnel(
         funnel.totals[column] += 1
         funnel.rows.setdefault((week, chan), Counter())[column] += 1
 
-    starts: list = []
+    starts: list[ConversationStart] = []
     if tracker is not None:
         try:
             starts = tracker.conversation_starts()
@@ -130,8 +132,9 @@ def compute_funnel(
     for conversation in starts:
         if channel and conversation.channel != channel:
             continue
-        if _in_range(conversation.started_at, start, end):
-            bump(iso_week(conversation.started_at), conversation.channel, "started")
+        started_at = conversation.started_at
+        if started_at is not None and _in_range(started_at, start, end):
+            bump(iso_week(started_at), conversation.channel, "started")
 
     screenings = (
         session.execute(

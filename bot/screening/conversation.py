@@ -54,7 +54,7 @@ class Interpretation:
 class Turn:
     """The result of handling one answer."""
 
-    answers: dict[str, dict[str, Any]]
+    answers: dict[str, Mapping[str, Any]]
     retries: int
     interpretation: Interpretation
     recorded: bool
@@ -174,7 +174,12 @@ def question_total(evaluation: Evaluation) -> int:
 
 
 def _window_cutoff(question: Question, screening_date: date) -> date:
-    return screening_date - relativedelta(**dict(question.window or {}))
+    window = question.window or {}  # one of days, months, years (criteria schema)
+    return screening_date - relativedelta(
+        years=window.get("years", 0),
+        months=window.get("months", 0),
+        days=window.get("days", 0),
+    )
 
 
 def _match_reply(trial: Trial, question: Question, text: str) -> tuple[bool, Any]:

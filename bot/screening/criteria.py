@@ -355,7 +355,7 @@ def _check_rule(
             _check_rule(where, child, questions, verdict=verdict)
         return
     fact = node.get("fact")
-    if fact not in questions:
+    if not isinstance(fact, str) or fact not in questions:
         raise CriteriaError(f"{where}: rule refers to unknown fact {fact!r}")
     ops = [key for key in node if key != "fact"]
     if len(ops) != 1 or ops[0] not in LEAF_OPERATORS:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from bot.screening.criteria import COMBINATORS, Criterion, Question, Trial
 from bot.vocab import (
@@ -186,7 +186,8 @@ class _Walker:
         for key in COMBINATORS:
             if key in node:
                 children = [self.rule(child) for child in node[key]]
-                return getattr(self, f"_{key}")(children)
+                combine: Callable[[list[_Node]], _Node] = getattr(self, f"_{key}")
+                return combine(children)
         return self._leaf(node)
 
     @staticmethod
@@ -249,7 +250,7 @@ class _Walker:
         self, node: Mapping[str, Any], question: Question, value: Any
     ) -> bool | None:
         if "equals" in node:
-            return value == node["equals"]
+            return bool(value == node["equals"])
         if "map" in node:
             mapped = node["map"].get(value, "unknown")
             return None if mapped == "unknown" else bool(mapped)
@@ -266,12 +267,17 @@ class _Walker:
         if number is None:
             return None
         if "at_least" in node:
-            return number >= node["at_least"]
+            at_least: float = node["at_least"]
+            return number >= at_least
         if "below" in node:
-            return number < node["below"]
+            below: float = node["below"]
+            return number < below
         if "above" in node:
-            return number > node["above"]
+            above: float = node["above"]
+            return number > above
         if "between" in node:
+            low: float
+            high: float
             low, high = node["between"]
             return low <= number <= high
         raise ValueError(f"unsupported rule on {question.id}: {dict(node)}")

@@ -20,7 +20,7 @@ MESSAGES_DIR = Path(__file__).parent / "messages"
 DEFAULT_LANGUAGE = "en"
 
 
-class _Keep(dict):
+class _Keep(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 

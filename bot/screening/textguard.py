@@ -10,7 +10,7 @@ from bot.settings import MAX_MESSAGE_CHARS
 _SLASHES = "/／∕⁄"
 
 
-def sanitize(text: str, max_chars: int = MAX_MESSAGE_CHARS) -> str:
+def sanitize(text: object, max_chars: int = MAX_MESSAGE_CHARS) -> str:
     """Text safe for the NLU: no leading "/" command syntax, no control characters,
     at most ``max_chars`` characters. Never raises.
 

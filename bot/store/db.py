@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -28,7 +28,7 @@ from bot.settings import PROJECT_ROOT, resolve_database_url
 from bot.store import models
 
 #: What ``session_scope`` accepts: an engine, or a factory such as a sessionmaker.
-SessionSource = Engine | Callable[[], Session]
+SessionSource: TypeAlias = Engine | Callable[[], Session]
 
 
 def make_engine(

@@ -24,7 +24,7 @@ import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -47,6 +47,9 @@ from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
 
 from bot import vocab
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 # Explicit constraint names: Alembic needs them to alter constraints, in particular
 # in SQLite's batch mode.
@@ -109,7 +112,7 @@ class UTCDateTime(TypeDecorator):
 # The Fernet used for contact details, per engine (keyed by its dialect object, which
 # is what a TypeDecorator sees). Set by bot.store.db.make_engine; otherwise resolved
 # from the settings on first use.
-_CIPHERS: weakref.WeakKeyDictionary[Dialect, Any] = weakref.WeakKeyDictionary()
+_CIPHERS: weakref.WeakKeyDictionary[Dialect, Fernet] = weakref.WeakKeyDictionary()
 
 
 def bind_contact_key(dialect: Dialect, key: bytes) -> None:
@@ -124,7 +127,7 @@ def bind_contact_key(dialect: Dialect, key: bytes) -> None:
     _CIPHERS[dialect] = Fernet(key)
 
 
-def _cipher(dialect: Dialect) -> Any:
+def _cipher(dialect: Dialect) -> Fernet:
     cipher = _CIPHERS.get(dialect)
     if cipher is None:
         from bot.settings import load_contact_key, load_settings

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Concatenate, Mapping, ParamSpec, TypeVar
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
@@ -46,11 +46,17 @@ def _connection_lost(error: sa_exc.DBAPIError) -> bool:
     return bool(error.connection_invalidated)
 
 
-def _retried(write: Callable[..., str]) -> Callable[..., str]:
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _retried(
+    write: Callable[Concatenate[ScreeningRecorder, _P], _R],
+) -> Callable[Concatenate[ScreeningRecorder, _P], _R]:
     """Retry a recorder write while the database is unreachable (with backoff)."""
 
     @functools.wraps(write)
-    def retrying(self: ScreeningRecorder, *args: Any, **kwargs: Any) -> str:
+    def retrying(self: ScreeningRecorder, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         deadline = time.monotonic() + self.retry_seconds
         delay = 0.25
         while True:
@@ -161,7 +167,8 @@ class ScreeningRecorder:
             )
             if final_outcome:
                 repository.finish_screening(session, screening, final_outcome, now)
-            return screening.reference
+            reference: str = screening.reference
+            return reference
 
     @_retried
     def refer(
@@ -204,7 +211,8 @@ class ScreeningRecorder:
                 settings=self.settings,
                 now=now,
             )
-            return referral.reference
+            reference: str = referral.reference
+            return reference
 
     @_retried
     def erase(

@@ -91,7 +91,7 @@ def get_or_start_screening(
     Returns:
         The screening, flushed (it has an id and a reference).
     """
-    running = session.execute(
+    running: Screening | None = session.execute(
         select(Screening)
         .where(
             Screening.sender_key == sender_key,
@@ -128,12 +128,13 @@ def latest_screening(session: Session, sender_key: str) -> Screening | None:
     Returns:
         The screening, or ``None`` if the sender has none.
     """
-    return session.execute(
+    latest: Screening | None = session.execute(
         select(Screening)
         .where(Screening.sender_key == sender_key)
         .order_by(Screening.started_at.desc(), Screening.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+    return latest
 
 
 def screening_by_reference(session: Session, reference: str) -> Screening | None:
@@ -146,9 +147,10 @@ def screening_by_reference(session: Session, reference: str) -> Screening | None
     Returns:
         The screening, or ``None``.
     """
-    return session.execute(
+    found: Screening | None = session.execute(
         select(Screening).where(Screening.reference == reference.strip().upper())
     ).scalar_one_or_none()
+    return found
 
 
 def record_answer(
@@ -364,7 +366,7 @@ def create_referral(
         ValueError: The screening has no outcome yet, or consent is missing.
     """
     if screening.id is not None:
-        existing = session.execute(
+        existing: Referral | None = session.execute(
             select(Referral).where(Referral.screening_id == screening.id)
         ).scalar_one_or_none()
         if existing is not None:

@@ -88,7 +88,7 @@ class ConversationStart:
     """When a conversation began and on which channel (for the funnel)."""
 
     sender_id: str
-    started_at: datetime
+    started_at: datetime | None  # None when the event's timestamp is unreadable
     channel: str
 
 
@@ -248,7 +248,7 @@ class TrackerStore:
             )
         return starts
 
-    def last_activity(self) -> dict[str, datetime]:
+    def last_activity(self) -> dict[str, datetime | None]:
         """Return the time of the latest event of every conversation."""
         engine = self._get_engine()
         if engine is None:
