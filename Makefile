@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 RASA   := $(VENV)/bin/rasa
 LOCKS  := requirements.lock requirements-dev.lock
 STAMP  := $(VENV)/.lock-$(shell cat $(LOCKS) | sha256sum | cut -c1-16)
-LINT_PATHS := bot actions nlu_ext rasa_patches.py channels stores tests scripts ops
+LINT_PATHS := bot actions nlu_ext rasa_patches.py channels stores migrations tests scripts ops
 SPACY_MODEL := build/spacy-trial-en
 MODEL  := models/current.tar.gz
 MODEL_INPUTS := domain.yml config.yml $(shell find data -name '*.yml' 2>/dev/null) \
@@ -54,8 +54,8 @@ console: $(STAMP) ## Start only the staff console (http://127.0.0.1:8080)
 validate: $(STAMP) $(SPACY_MODEL)/meta.json ## rasa data validate
 	$(RASA) data validate
 
-test: system $(MODEL) web ## Set up if needed, then run every test (lint, pytest, stories, NLU)
-	$(VENV)/bin/ruff check $(LINT_PATHS)
+# `lint` first: pytest runs only once ruff check, ruff format --check and mypy pass.
+test: lint system $(MODEL) web ## Set up if needed, then run every test (lint, pytest, stories, NLU)
 	$(PY) -m pytest -q
 
 test-fast: system $(STAMP) $(SPACY_MODEL)/meta.json ## Tests that need no trained model
