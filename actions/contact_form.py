@@ -92,7 +92,7 @@ class ValidateContactForm(AnswerFirstForm):
         return self.read(
             tracker,
             c.CONTACT_EMAIL,
-            lambda text: parsing.parse_skip(text) or parsing.parse_email(text).ok,
+            lambda text: parsing.parse_skip(text).ok or parsing.parse_email(text).ok,
         )
 
     def extract_best_time(
@@ -175,7 +175,7 @@ class ValidateContactForm(AnswerFirstForm):
     ) -> Dict[str, Any]:
         """An email address, or a skip."""
         reading, text = unpack(value)
-        if reading == ANSWER and parsing.parse_skip(text):
+        if reading == ANSWER and parsing.parse_skip(text).ok:
             return {c.CONTACT_EMAIL: c.NOT_GIVEN, c.RETRIES: 0.0}
         parsed = parsing.parse_email(text) if reading == ANSWER else None
         if parsed is None or not parsed.ok:

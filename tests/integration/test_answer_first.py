@@ -188,6 +188,35 @@ def test_optional_email_accepts_having_none(dispatcher, make_tracker, domain, te
     assert slots["contact_email"] == "not given"
 
 
+def _email_turn(dispatcher, make_tracker, domain, text):
+    return turn(
+        ValidateContactForm(),
+        make_tracker,
+        dispatcher,
+        domain,
+        {
+            "share_consent": True,
+            "contact_name": "Li",
+            "contact_phone": "+8613800138000",
+            "requested_slot": "contact_email",
+        },
+        text,
+        "answer",
+        active_loop="contact_form",
+    )
+
+
+def test_an_email_address_is_recorded(dispatcher, make_tracker, domain):
+    # parse_skip returns a Parsed, always true: the address was taken for a skip.
+    slots = _email_turn(dispatcher, make_tracker, domain, "li.wei@example.com")
+    assert slots["contact_email"] == "li.wei@example.com"
+
+
+def test_a_malformed_email_is_asked_again(dispatcher, make_tracker, domain):
+    slots = _email_turn(dispatcher, make_tracker, domain, "li.wei at example")
+    assert slots["contact_email"] is None
+
+
 def test_a_question_back_is_not_swallowed_as_an_answer(
     dispatcher, make_tracker, domain
 ):
