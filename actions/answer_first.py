@@ -180,11 +180,13 @@ class AnswerFirstForm(FormValidationAction, ABC):
             parsed = bool(understood(text))
         except Exception:  # noqa: BLE001 - a parser fault is a miss, never a crash
             parsed = False
+        intent = (tracker.latest_message or {}).get("intent") or {}
         reading = read_message(
             text,
             intent_of(tracker),
             understood=parsed,
             asks=asks_for(tracker, key or slot),
+            confidence=float(intent.get("confidence", 1.0) or 0.0),
         )
         if reading in (COMMAND, INTERRUPTION):
             return {}

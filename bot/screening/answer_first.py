@@ -35,6 +35,9 @@ from bot.screening.commands import CLARIFY_INTENT, STOP_INTENT, command_intent
 #: asking settles it (as "unknown" when it is not an answer).
 MAX_ASKS = 3
 
+#: How sure the model must be of a stop to override an understood answer.
+SURE_STOP = 0.8
+
 #: What a message is, for the pending question.
 ANSWER = "answer"
 MISS = "miss"  # meant as an answer, not understood: ask again, or settle as unknown
@@ -67,6 +70,7 @@ def read_message(
     *,
     understood: bool,
     asks: int,
+    confidence: float = 1.0,
 ) -> str:
     """What ``text`` is for the pending question (one of :data:`READINGS`).
 
@@ -76,6 +80,10 @@ def read_message(
         understood: Whether the pending question's parser understood the message
             (a value, or an honest "not sure").
         asks: How many times the pending question has been asked in a row.
+        confidence: The model's confidence in ``intent``. A stop the model is unsure
+            of (below :data:`SURE_STOP`) does not override an answer the parser
+            understood: "No, I would not want to sign anything like that" answers
+            the consent question. Stop words always stop (``bot.screening.commands``).
 
     Returns:
         :data:`COMMAND` for a command from the word lists, or a stop; else
@@ -87,7 +95,9 @@ def read_message(
     command = command_intent(text)
     if command == CLARIFY_INTENT:
         return CLARIFY
-    if command is not None or intent == STOP_INTENT:
+    if command is not None:
+        return COMMAND
+    if intent == STOP_INTENT and (not understood or confidence >= SURE_STOP):
         return COMMAND
     question = parsing.looks_like_question(text)
     if understood and not question:

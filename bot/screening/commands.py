@@ -284,8 +284,10 @@ def command_intent(text: object) -> str | None:
     >>> command_intent("can she quit the study later?") is None
     True
     """
-    if not isinstance(text, str) or len(text) > 60:
+    if not isinstance(text, str) or len(text) > _LONGEST_STOP_MESSAGE:
         return None
+    if len(text) > 60:  # longer messages are left to the model, but a stop clause
+        return STOP_INTENT if _stop_clause(_normalise(text)) else None
     low = _normalise(text)
     found = _lookup(low)
     if found:
@@ -297,6 +299,8 @@ def command_intent(text: object) -> str | None:
         found = _lookup(first)
         if found is not None and found != CLARIFY_INTENT:
             return found
+    if _stop_clause(low):
+        return STOP_INTENT
     # "sorry, I don't understand the question", "what? I don't get it": clarify only
     # when every clause is one (or an apology); "sorry, I got that wrong, I'm 72" is
     # not a clarify.
@@ -307,6 +311,17 @@ def command_intent(text: object) -> str | None:
     ):
         return CLARIFY_INTENT
     return None
+
+
+#: Messages longer than this are never commands.
+_LONGEST_STOP_MESSAGE = 300
+
+
+def _stop_clause(low: str) -> bool:
+    """Whether a clause of the (normalised) message is only an opt-out word or
+    phrase, wherever it stands: "Actually I'd rather not carry on with this, please
+    stop". A clause must be the whole phrase: "I had to stop drinking" is no stop."""
+    return any(_normalise(c) in STOP_PHRASES for c in _CLAUSE.split(low))
 
 
 def _lookup(low: str) -> str | None:

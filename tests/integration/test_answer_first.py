@@ -84,6 +84,24 @@ def test_read_message(text, intent, understood, asks, reading):
     assert read_message(text, intent, understood=understood, asks=asks) == reading
 
 
+@pytest.mark.parametrize(
+    ("understood", "confidence", "reading"),
+    [
+        (True, 0.49, ANSWER),  # a clear "no" the model was unsure was a stop
+        (True, 0.95, COMMAND),  # the model is sure: stop comes first
+        (False, 0.49, COMMAND),  # not an answer: the stop rule acts
+    ],
+)
+def test_an_unsure_stop_does_not_override_an_understood_answer(
+    understood, confidence, reading
+):
+    text = "No, I would not want to sign anything like that"
+    assert (
+        read_message(text, "stop", understood=understood, asks=1, confidence=confidence)
+        == reading
+    )
+
+
 # --------------------------------------------------------------------------- #
 # Ordinary answers taken the first time, whatever the intent
 # --------------------------------------------------------------------------- #

@@ -43,6 +43,25 @@ def test_opt_out_words_mean_stop(text):
 @pytest.mark.parametrize(
     "text",
     [
+        "Actually I'd rather not carry on with this, please stop",
+        "no, stop",
+        "I've thought about it and we would rather not go through all of this, quit",
+    ],
+)
+def test_an_opt_out_clause_anywhere_means_stop(text):
+    assert command_intent(text) == "stop"
+
+
+@pytest.mark.parametrize(
+    "text", ["I had to stop drinking", "yes, he quit smoking", "it will end soon"]
+)
+def test_opt_out_words_inside_a_clause_are_not_a_stop(text):
+    assert command_intent(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "can she quit the study later?",
         "does the trial stop if I feel worse",
         "no more",
