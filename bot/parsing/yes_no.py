@@ -164,8 +164,11 @@ def parse_yes_no(answer: Answer, *, consent: bool = False) -> Parsed:
         return answer.ok("no")
     if has_unknown_phrase(low):
         return answer.unsure()
+    # No yes or no word: a negation or an affirmative verb decides, and says so
+    # (``detail["cue"]``): such a sentence may be about something else ("I had a bit
+    # of fluid in my belly" to the cancer question), which the caller can check.
     if _NEG_CUE.search(low):
-        return answer.ok("no")
+        return answer.ok("no", cue=True)
     if POS_CUE.search(low):
-        return answer.ok("yes")
+        return answer.ok("yes", cue=True)
     return answer.fail("not_understood")

@@ -226,6 +226,62 @@ def interpret(
     return result
 
 
+_WORD = re.compile(r"[a-z]{3,}")
+#: Words of a question's text that never say what it is about.
+_NOT_TOPIC = frozenset(
+    "about after again already also and any are asked been before being call called "
+    "can could define doctor doctors does each ever example for from had has have "
+    "her him his how into its just keeping last like long month months more next "
+    "not now one only other own part past patient planned right same since some "
+    "still such than that the their them then there they this those time told top "
+    "under very was week weeks were what when where which who why will with would "
+    "year years yes you your never cannot join needs even away care start said "
+    "well few fine get later team may must read first things look because known "
+    "everyone anyone ask kind main another many check".split()
+)
+#: A sentence that refers back to the question's topic: "I never had one", "I had
+#: it in 2019", "nothing like that".
+_REFERS_BACK = re.compile(r"\b(it|one|that|this|them|those|these|any|such)\b")
+
+
+def _topic_words(trial: Trial, question: Question) -> frozenset[str]:
+    """The words that say what ``question`` is about: the content words of its own
+    texts (both wordings, label, example, reason, glossary terms) that are not common
+    to the trial's yes/no questions (those say nothing about the topic)."""
+    yes_no = [q for q in trial.questions if q.type == "yes_no"]
+
+    def words(q: Question) -> set[str]:
+        text = " ".join(
+            (q.ask_self, q.ask_caregiver, q.label, q.example, q.why, *q.terms)
+        ).replace("_", " ")
+        return set(_WORD.findall(text.casefold()))
+
+    counts: dict[str, int] = {}
+    for other in yes_no:
+        for word in words(other):
+            counts[word] = counts.get(word, 0) + 1
+    common = max(2, len(yes_no) // 4)
+    return frozenset(
+        w for w in words(question) if counts.get(w, 0) <= common and w not in _NOT_TOPIC
+    )
+
+
+def is_about(trial: Trial, question: Question, text: str) -> bool:
+    """Whether ``text`` is about what ``question`` asks: it refers back ("I never had
+    one") or has a word sharing its first letters with one of the question's topic
+    words ("hep" for hepatitis)."""
+    if _REFERS_BACK.search((text or "").casefold()):
+        return True
+    topic = _topic_words(trial, question)
+    for word in _WORD.findall((text or "").casefold()):
+        if word in _NOT_TOPIC:
+            continue
+        stem = word[:5]
+        if any(t.startswith(stem) or word.startswith(t[:5]) for t in topic):
+            return True
+    return False
+
+
 def _interpret(
     trial: Trial, question: Question, text: str, screening_date: date
 ) -> Interpretation:
@@ -259,6 +315,14 @@ def _interpret(
         parsed = parsing.parse_yes_no(text)
         if parsed.ok and parsed.value == "unsure":
             return Interpretation(value="unsure", unknown=True)
+        if (
+            parsed.ok
+            and parsed.detail.get("cue")
+            and not is_about(trial, question, text)
+        ):
+            # Only a verb or a negation said yes or no, and the sentence is about
+            # something else: not an answer to this question (asked again).
+            return Interpretation(error="not_understood")
         return _from_parsed(parsed)
     if question.type == "time_ago":
         return _from_parsed(parsing.parse_time_ago(text, screening_date))
