@@ -8,6 +8,10 @@ a command phrase (``bot.screening.commands``: stop, start over, "what?", delete 
 answers), its intent. Either gets confidence 1.0 and heads the ranking; otherwise
 the model's prediction is left alone. The model still finds emergencies the patterns
 miss.
+
+It also names the language a message chooses (``bot.screening.language``: an
+explicit request, the channel's choice in the message metadata, Chinese script) as
+the ``language`` entity, which the ``language`` slot is mapped from.
 """
 
 from __future__ import annotations
@@ -18,10 +22,16 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_RANKING_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.screening.commands import command_intent
+from bot.screening.language import message_language, requested_language
 from bot.screening.safety import is_emergency
 
 
@@ -46,7 +56,33 @@ class CommandKeywords(GraphComponent):
         """Set the emergency or command intent where the rules decide it."""
         for message in messages:
             text = message.get(TEXT)
-            intent = "emergency" if is_emergency(text) else command_intent(text)
+            metadata = message.get("metadata")
+            language = message_language(
+                text or "", metadata if isinstance(metadata, dict) else None
+            )
+            if language:
+                entities = [
+                    e
+                    for e in message.get(ENTITIES, [])
+                    if e.get("entity") != "language"
+                ]
+                entities.append(
+                    {
+                        "entity": "language",
+                        "value": language,
+                        "start": 0,
+                        "end": 0,
+                        "confidence_entity": 1.0,
+                        "extractor": "CommandKeywords",
+                    }
+                )
+                message.set(ENTITIES, entities, add_to_output=True)
+            if is_emergency(text):
+                intent: str | None = "emergency"
+            elif requested_language(text or ""):
+                intent = "switch_language"
+            else:
+                intent = command_intent(text)
             if intent is None:
                 continue
             chosen = {"name": intent, "confidence": 1.0}

@@ -62,6 +62,8 @@ INTERRUPTION_INTENTS = frozenset(
 #: Intents whose rule acts at once, whatever the count: the person wants out, or
 #: wants to leave a trace-free conversation.
 COMMAND_INTENTS = frozenset({STOP_INTENT, "start_over", "delete_data"})
+#: "中文", "English please": by rule only, never an answer (not even a name).
+SWITCH_LANGUAGE_INTENT = "switch_language"
 
 
 def read_message(
@@ -92,6 +94,8 @@ def read_message(
         interruption intent while the question may still be asked again; else
         :data:`MISS`.
     """
+    if intent == SWITCH_LANGUAGE_INTENT:
+        return COMMAND
     command = command_intent(text)
     if command == CLARIFY_INTENT:
         return CLARIFY

@@ -7,6 +7,7 @@ file loudly at start-up, naming the criterion or question at fault.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -594,7 +595,120 @@ def load_trial_file(path: Path | str) -> Trial:
     return parse_trial(data)
 
 
+# --------------------------------------------------------------------------- #
+# Languages: the wording of another language beside the criteria file
+# --------------------------------------------------------------------------- #
+#
+# ``aclf-ucmsc.zh.yml`` beside ``aclf-ucmsc.yml`` holds the Chinese wording of every
+# text a person reads, keyed by id; no rule, threshold or order. It is laid over the
+# criteria file's own data before the file is checked, so the Chinese trial has the
+# same questions, rules and criteria as the English one, in other words.
+#
+#   language: zh
+#   trial: {plain_title: ...}
+#   patient: {default: 患者, relations: {father: 您父亲, ...}}
+#   quick_replies: {yes_no: {"yes": 有, ...}, ...}          # label by value
+#   questions: {age: {label, ask: {self, caregiver}, example, why,
+#                     window_text, choices: {value: label}}, ...}
+#   criteria: {inc_age: {summary, reasons: {met, not_met, unknown, not_asked}}, ...}
+
+#: The question and criterion fields a language overlay may reword.
+OVERLAY_QUESTION_TEXTS = ("label", "example", "why", "window_text")
+OVERLAY_CRITERION_TEXTS = ("summary",)
+
+
+def overlay_path(path: Path | str, language: str) -> Path:
+    """The file holding ``language``'s wording for the criteria file ``path``."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.{language}{path.suffix}")
+
+
+def apply_overlay(
+    data: Mapping[str, Any], overlay: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The criteria file's ``data`` with the texts of ``overlay`` laid over it.
+
+    Only wording changes; an id the criteria file does not have is an error, so an
+    overlay cannot drift from the file it rewords.
+    """
+
+    merged: dict[str, Any] = copy.deepcopy(dict(data))
+    trial_texts = overlay.get("trial") or {}
+    for key, value in trial_texts.items():
+        if key not in ("plain_title",):
+            raise CriteriaError(f"overlay may not change trial.{key}")
+        merged["trial"][key] = value
+    for kind, labels in (overlay.get("quick_replies") or {}).items():
+        choices = merged.get("quick_replies", {}).get(kind)
+        if choices is None:
+            raise CriteriaError(f"overlay names unknown quick replies {kind}")
+        _relabel(choices, labels, f"quick_replies.{kind}")
+    questions = {q["id"]: q for q in merged.get("questions", [])}
+    for qid, texts in (overlay.get("questions") or {}).items():
+        question = questions.get(qid)
+        if question is None:
+            raise CriteriaError(f"overlay names unknown question {qid}")
+        for key in OVERLAY_QUESTION_TEXTS:
+            if key in texts:
+                question[key] = texts[key]
+        if "ask" in texts:
+            question["ask"] = {**question["ask"], **texts["ask"]}
+        if "choices" in texts:
+            _relabel(question.get("choices") or [], texts["choices"], qid)
+    criteria = {c["id"]: c for c in merged.get("criteria", [])}
+    for cid, texts in (overlay.get("criteria") or {}).items():
+        criterion = criteria.get(cid)
+        if criterion is None:
+            raise CriteriaError(f"overlay names unknown criterion {cid}")
+        for key in OVERLAY_CRITERION_TEXTS:
+            if key in texts:
+                criterion[key] = texts[key]
+        if "reasons" in texts:
+            criterion["reasons"] = {**criterion["reasons"], **texts["reasons"]}
+    return merged
+
+
+def _relabel(
+    choices: list[dict[str, Any]], labels: Mapping[Any, str], where: str
+) -> None:
+    by_value = {str(choice["value"]): choice for choice in choices}
+    for value, label in labels.items():
+        choice = by_value.get(str(value))
+        if choice is None:
+            raise CriteriaError(f"overlay names unknown choice {value!r} in {where}")
+        choice["label"] = label
+
+
+def read_overlay(path: Path | str, language: str) -> dict[str, Any]:
+    """The overlay of ``language`` for the criteria file ``path`` ({} for English)."""
+    if language == "en":
+        return {}
+    file = overlay_path(path, language)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CriteriaError(f"cannot read criteria wording {file}: {exc}") from exc
+    if not isinstance(data, Mapping) or data.get("language") != language:
+        raise CriteriaError(f"{file} is not the {language} wording of the criteria")
+    return dict(data)
+
+
 @cache
-def load_trial(path: str | None = None) -> Trial:
-    """The trial used by the assistant (cached; checked on first use)."""
-    return load_trial_file(path or DEFAULT_TRIAL_FILE)
+def load_trial(path: str | None = None, language: str = "en") -> Trial:
+    """The trial used by the assistant, worded in ``language`` (cached; checked on
+    first use). Every language has the same questions, rules and criteria."""
+    file = Path(path or DEFAULT_TRIAL_FILE)
+    if language == "en":
+        return load_trial_file(file)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CriteriaError(f"cannot read criteria file {file}: {exc}") from exc
+    return parse_trial(apply_overlay(data, read_overlay(file, language)))
+
+
+@cache
+def patient_words(path: str | None = None, language: str = "en") -> dict[str, Any]:
+    """How ``language`` names the patient to a relative: ``{"default": ...,
+    "relations": {relation: words}}`` ({} for English, which builds "your father")."""
+    return dict(read_overlay(path or DEFAULT_TRIAL_FILE, language).get("patient") or {})
