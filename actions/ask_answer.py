@@ -32,7 +32,7 @@ class AskAnswer(Action):
         domain: Dict[str, Any],
     ) -> List[Dict[str, Any]]:
         """Ask the current question (again, in other words, after a failed answer)."""
-        trial = common.trial()
+        trial = common.trial(tracker)
         evaluation = common.evaluation(tracker)
         current = tracker.get_slot(c.CURRENT_QUESTION)
         if current in evaluation.open_facts:

@@ -50,7 +50,7 @@ class AskSlot(Action, ABC):
         domain: Dict[str, Any],
     ) -> List[Dict[str, Any]]:
         """Send the question (shorter when asked again, simpler after "what?")."""
-        messages = catalogue()
+        messages = catalogue(common.language(tracker))
         key = f"ask_{self.slot}"
         if tracker.get_slot(c.CLARIFY) and f"clarify_{self.slot}" in messages:
             key = f"clarify_{self.slot}"

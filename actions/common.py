@@ -14,6 +14,8 @@ from bot import parsing
 from bot.screening.conversation import evaluate_state, question_total
 from bot.screening.criteria import Trial, load_trial
 from bot.screening.engine import Evaluation
+from bot.screening.language import DEFAULT as DEFAULT_LANGUAGE
+from bot.screening.language import normalize
 from bot.screening.messages import render
 from bot.settings import load_settings
 from bot.store.models import utcnow
@@ -22,9 +24,17 @@ from bot.store.recorder import ScreeningRecorder, get_recorder
 logger = logging.getLogger(__name__)
 
 
-def trial() -> Trial:
-    """The trial the assistant screens for (loaded and checked once)."""
-    return load_trial()
+def language(tracker: Tracker | None) -> str:
+    """The conversation's language (the ``language`` slot), English by default."""
+    if tracker is None:
+        return DEFAULT_LANGUAGE
+    return normalize(tracker.get_slot(c.LANGUAGE)) or DEFAULT_LANGUAGE
+
+
+def trial(tracker: Tracker | None = None) -> Trial:
+    """The trial the assistant screens for, worded in the conversation's language
+    (loaded and checked once per language; the rules are the same in each)."""
+    return load_trial(language=language(tracker))
 
 
 def screening_date(tracker: Tracker) -> date:
@@ -59,7 +69,7 @@ def channel(tracker: Tracker) -> str:
 
 def recorder() -> ScreeningRecorder:
     """The process's database recorder."""
-    return get_recorder(trial())
+    return get_recorder(load_trial())
 
 
 def record(
@@ -89,17 +99,30 @@ def record(
         return None
 
 
-def site_contact() -> str:
-    """The study team's contact, in one line, from the settings."""
+def site_contact(lang: str = DEFAULT_LANGUAGE) -> str:
+    """The study team's contact, in one line, from the settings and the catalogue."""
     settings = load_settings()
     parts = [
-        f"the study team: {settings.site_contact_name}, {settings.site_contact_org}"
+        render(
+            "site_contact_team",
+            lang,
+            name=settings.site_contact_name,
+            org=settings.site_contact_org,
+        )["text"]
     ]
     if settings.site_contact_phone:
-        parts.append(f"phone {settings.site_contact_phone}")
+        parts.append(
+            render("site_contact_phone", lang, phone=settings.site_contact_phone)[
+                "text"
+            ]
+        )
     if settings.site_contact_email:
-        parts.append(f"email {settings.site_contact_email}")
-    return ", ".join(parts)
+        parts.append(
+            render("site_contact_email", lang, email=settings.site_contact_email)[
+                "text"
+            ]
+        )
+    return str(render("site_contact_separator", lang)["text"]).join(parts)
 
 
 def say(
@@ -107,8 +130,9 @@ def say(
 ) -> None:
     """Send the catalogue message ``key``, filling the usual variables from the
     settings and slots (the site contact, the contact details being confirmed)."""
+    lang = language(tracker)
     values: dict[str, Any] = {
-        "site_contact": site_contact(),
+        "site_contact": site_contact(lang),
         "emergency_number": load_settings().emergency_number,
         "question_total": question_total(evaluation(tracker)),
     }
@@ -122,7 +146,7 @@ def say(
         values[slot] = tracker.get_slot(slot) or c.NOT_GIVEN
     extra = variables.pop("buttons", None)
     values.update(variables)
-    message = render(key, **values)
+    message = render(key, lang, **values)
     if extra:
         message["buttons"] = extra
     dispatcher.utter_message(**message)
@@ -154,3 +178,10 @@ def settle(
     """Settle a question on its last asking: say ``key`` kindly, set ``slots``."""
     say(dispatcher, tracker, key)
     return {**slots, c.RETRIES: 0.0}
+
+
+def join(tracker: Tracker, items: Any) -> str:
+    """Items as one list in the conversation's language ("a, b" / "a、b")."""
+    return str(render("list_separator", language(tracker))["text"]).join(
+        str(item) for item in items
+    )

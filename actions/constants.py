@@ -19,6 +19,7 @@ BEST_TIME = "best_time"
 CONTACT_CONFIRMED = "contact_confirmed"
 EMERGENCY_NUMBER = "emergency_number"
 SITE_CONTACT = "site_contact"
+LANGUAGE = "language"
 REQUESTED_SLOT = "requested_slot"
 # How many times the pending question was asked in a row: {"key": ..., "n": ...}.
 ASKS = "asks"

@@ -30,7 +30,7 @@ class CorrectAnswer(Action):
         domain: Dict[str, Any],
     ) -> List[Dict[str, Any]]:
         """Find the answer meant, parse the new value, record, re-evaluate."""
-        trial = common.trial()
+        trial = common.trial(tracker)
         state = common.answers(tracker)
         message = tracker.latest_message or {}
         fact = correction_fact(

@@ -28,7 +28,7 @@ def announce(
         dispatcher,
         tracker,
         f"result_{evaluation.outcome}",
-        **result_variables(common.trial(), evaluation),
+        **result_variables(common.trial(tracker), evaluation),
     )
     events: List[Dict[str, Any]] = [SlotSet(c.OUTCOME, evaluation.outcome)]
     reference = common.record(

@@ -114,7 +114,9 @@ class ValidateScreeningForm(AnswerFirstForm):
         return self.read(
             tracker,
             c.ANSWER,
-            lambda text: interpret(common.trial(), question, text, date).understood,
+            lambda text: (
+                interpret(common.trial(tracker), question, text, date).understood
+            ),
             key=question.id,
         )
 
@@ -201,7 +203,7 @@ class ValidateScreeningForm(AnswerFirstForm):
         if reading == CLARIFY and not final:
             return {c.ANSWER: None, c.CLARIFY: True}
         turn = answer_question(
-            common.trial(),
+            common.trial(tracker),
             common.answers(tracker),
             question.id,
             text,
@@ -237,20 +239,22 @@ class ValidateScreeningForm(AnswerFirstForm):
         """Apply the new values for earlier answers; the pending question stays."""
         corrections = _corrections(tracker, pending)
         turn = record_values(
-            common.trial(),
+            common.trial(tracker),
             common.answers(tracker),
             corrections,
             text,
             common.screening_date(tracker),
         )
-        labels = ", ".join(common.trial().question(f).label for f in corrections)
+        labels = common.join(
+            tracker, (common.trial(tracker).question(f).label for f in corrections)
+        )
         common.say(dispatcher, tracker, "correction_saved", label=labels)
         return _after(tracker, turn, pending)
 
 
 def _other_values(tracker: Tracker, pending: str) -> Dict[str, Any]:
     return values_for_other_facts(
-        common.trial(),
+        common.trial(tracker),
         pending,
         (tracker.latest_message or {}).get("entities") or [],
     )
@@ -281,10 +285,12 @@ def _with_volunteered(
     }
     if not volunteered:
         return turn
-    labels = ", ".join(common.trial().question(f).label for f in volunteered)
+    labels = common.join(
+        tracker, (common.trial(tracker).question(f).label for f in volunteered)
+    )
     common.say(dispatcher, tracker, "noted_volunteered", label=labels)
     return record_values(
-        common.trial(),
+        common.trial(tracker),
         turn.answers,
         volunteered,
         text,
@@ -317,5 +323,5 @@ def _pending_question(tracker: Tracker) -> Question | None:
     evaluation = common.evaluation(tracker)
     current = tracker.get_slot(c.CURRENT_QUESTION)
     if current in evaluation.open_facts:
-        return common.trial().question(current)
+        return common.trial(tracker).question(current)
     return evaluation.next_question

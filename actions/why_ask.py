@@ -30,7 +30,7 @@ class WhyAsk(Action):
         current = tracker.get_slot(c.CURRENT_QUESTION)
         asking_answer = tracker.get_slot(c.REQUESTED_SLOT) == c.ANSWER
         if current and asking_answer:
-            why = common.trial().question(current).why
+            why = common.trial(tracker).question(current).why
             common.say(dispatcher, tracker, "why_ask", why=why)
         else:
             common.say(dispatcher, tracker, "why_ask_nothing")

@@ -18,8 +18,9 @@ from typing import Any, Mapping
 from dateutil.relativedelta import relativedelta
 
 from bot import parsing
-from bot.screening.criteria import Choice, Question, Trial
+from bot.screening.criteria import Choice, Question, Trial, patient_words, wordings
 from bot.screening.engine import Answer, Evaluation, applies, evaluate
+from bot.screening.language import has_cjk
 from bot.settings import MAX_MESSAGE_CHARS
 
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
@@ -95,8 +96,16 @@ def known_relation(relation: object) -> str | None:
     return word if word in NAMED_RELATIONS | OTHER_RELATIONS else None
 
 
-def patient_label(respondent: str | None, relation: str | None) -> str:
-    """How to name the patient to the person answering ("your father")."""
+def patient_label(
+    respondent: str | None, relation: str | None, language: str = "en"
+) -> str:
+    """How to name the patient to the person answering ("your father", 您父亲)."""
+    if language != "en":
+        words = patient_words(None, language)
+        if respondent != "caregiver":
+            return str(words.get("self") or "您")
+        named = (words.get("relations") or {}).get(known_relation(relation) or "")
+        return str(named or words.get("default") or "患者")
     if respondent != "caregiver":
         return "you"
     word = known_relation(relation)
@@ -149,7 +158,7 @@ def question_message(
     words: the example and why it is asked). ``last``: the last asking, which says
     that "I don't know" is fine.
     """
-    name = patient_label(respondent, relation)
+    name = patient_label(respondent, relation, trial.language)
     if clarify:
         key = "question_clarify"
     elif retry:
@@ -183,18 +192,28 @@ def _window_cutoff(question: Question, screening_date: date) -> date:
 
 
 def _match_reply(trial: Trial, question: Question, text: str) -> tuple[bool, Any]:
-    """A quick reply picked by its label or its number ("2")."""
+    """A quick reply picked by its label (in either language: a button of an
+    earlier message may be tapped after a switch) or its number ("2")."""
     replies = quick_replies(trial, question)
-    folded = text.strip().casefold()
-    for choice in replies:
-        if folded == choice.label.casefold():
-            return True, choice.value
+    folded = _fold(text)
+    for wording in wordings(trial):
+        for choice in quick_replies(wording, wording.question(question.id)):
+            if folded == _fold(choice.label):
+                return True, choice.value
     number = _BARE_NUMBER.match(text)
     if number and question.type != "number":
         index = int(number.group(1))
         if 1 <= index <= len(replies):
             return True, replies[index - 1].value
     return False, None
+
+
+_TRAILING = re.compile(r"[\s.!。！～~]+$")
+
+
+def _fold(text: str) -> str:
+    """A reply folded to compare with a button title ("Yes!" = "yes", "有。" = "有")."""
+    return _TRAILING.sub("", (text or "").strip()).casefold()
 
 
 def _from_parsed(parsed: parsing.Parsed) -> Interpretation:
@@ -266,11 +285,67 @@ def _topic_words(trial: Trial, question: Question) -> frozenset[str]:
     )
 
 
+#: Chinese that refers back to the question's topic: 这个, 那种, 类似的, 这方面.
+_ZH_REFERS_BACK = re.compile(
+    r"这个|那个|这种|那种|这些|这样的|类似|这方面|这病|这事|这类"
+)
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+#: Chinese character pairs of question texts that never say what it is about.
+_ZH_NOT_TOPIC = frozenset(
+    "您的 患者 是否 有没 没有 或者 或是 可以 医生 告诉 过去 最近 现在 以前 一下 一个 "
+    "不是 我们 研究 这个 什么 时候 如果 回答 不清 清楚 知道 比如 例如 不确 确定 "
+    "个月 月内 之前 以来 有过 过吗 了吗 吗？ 还是".split()
+)
+
+
+def _pairs(text: str) -> set[str]:
+    """The pairs of adjacent Chinese characters in ``text``."""
+    pairs: set[str] = set()
+    for run in _CJK_RUN.findall(text or ""):
+        pairs.update(run[i : i + 2] for i in range(len(run) - 1))
+    return pairs
+
+
+def _zh_topic_pairs(trial: Trial, question: Question) -> frozenset[str]:
+    """The character pairs that say what ``question`` is about, in the Chinese
+    wording: those of its texts that few other yes/no questions share."""
+    yes_no = [q for q in trial.questions if q.type == "yes_no"]
+
+    def pairs(q: Question) -> set[str]:
+        return _pairs(" ".join((q.ask_self, q.label, q.example, q.why)))
+
+    counts: dict[str, int] = {}
+    for other in yes_no:
+        for pair in pairs(other):
+            counts[pair] = counts.get(pair, 0) + 1
+    common = max(2, len(yes_no) // 4)
+    return frozenset(
+        p
+        for p in pairs(question)
+        if counts.get(p, 0) <= common and p not in _ZH_NOT_TOPIC
+    )
+
+
+def _is_about_zh(trial: Trial, question: Question, text: str) -> bool:
+    if _ZH_REFERS_BACK.search(text):
+        return True
+    said = _pairs(text)
+    for wording in wordings(trial):
+        if wording.language == "zh" and said & _zh_topic_pairs(
+            wording, wording.question(question.id)
+        ):
+            return True
+    return False
+
+
 def is_about(trial: Trial, question: Question, text: str) -> bool:
     """Whether ``text`` is about what ``question`` asks: it refers back ("I never had
-    one") or has a word sharing its first letters with one of the question's topic
-    words ("hep" for hepatitis)."""
+    one", 这个) or has a word sharing its first letters with one of the question's
+    topic words ("hep" for hepatitis), or, in Chinese, a pair of characters with the
+    question's Chinese wording (乙肝 for the liver disease question)."""
     if _REFERS_BACK.search((text or "").casefold()):
+        return True
+    if has_cjk(text or "") and _is_about_zh(trial, question, text):
         return True
     topic = _topic_words(trial, question)
     for word in _WORD.findall((text or "").casefold()):
@@ -432,7 +507,8 @@ def result_variables(trial: Trial, evaluation: Evaluation) -> dict[str, str]:
 
 _NEGATION = re.compile(
     r"\b(no|not|never|didn'?t|don'?t|doesn'?t|haven'?t|hasn'?t|wasn'?t|isn'?t|aren'?t"
-    r"|wasnt|isnt|didnt|dont|doesnt|havent|hasnt|none|nope|neither)\b",
+    r"|wasnt|isnt|didnt|dont|doesnt|havent|hasnt|none|nope|neither)\b"
+    r"|没有|没|不是|从来不|从没|未曾|并未|无",
     re.IGNORECASE,
 )
 

@@ -8,7 +8,7 @@ file loudly at start-up, naming the criterion or question at fault.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, Mapping
@@ -286,6 +286,9 @@ class Trial:
     questions: tuple[Question, ...]
     criteria: tuple[Criterion, ...]
     _question_index: Mapping[str, Question] = field(repr=False, default_factory=dict)
+    #: The language its texts are worded in, and the criteria file it came from.
+    language: str = "en"
+    source: str | None = None
 
     def question(self, fact_id: str) -> Question:
         """The question that asks for ``fact_id``."""
@@ -699,12 +702,28 @@ def load_trial(path: str | None = None, language: str = "en") -> Trial:
     first use). Every language has the same questions, rules and criteria."""
     file = Path(path or DEFAULT_TRIAL_FILE)
     if language == "en":
-        return load_trial_file(file)
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise CriteriaError(f"cannot read criteria file {file}: {exc}") from exc
-    return parse_trial(apply_overlay(data, read_overlay(file, language)))
+        trial = load_trial_file(file)
+    else:
+        try:
+            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise CriteriaError(f"cannot read criteria file {file}: {exc}") from exc
+        trial = parse_trial(apply_overlay(data, read_overlay(file, language)))
+    return replace(trial, language=language, source=path)
+
+
+def wordings(trial: Trial) -> tuple[Trial, ...]:
+    """``trial`` first, then the same trial in each other language that has its
+    wording (a reply may use the other language's button titles)."""
+    others = []
+    for language in ("en", "zh"):
+        if language == trial.language:
+            continue
+        try:
+            others.append(load_trial(trial.source, language))
+        except CriteriaError:
+            continue
+    return (trial, *others)
 
 
 @cache

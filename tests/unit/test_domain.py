@@ -51,6 +51,11 @@ SUPPLIED = {
     "score",
     "score_class",
     "given_class",
+    # the site contact's parts (actions.common.site_contact)
+    "name",
+    "org",
+    "phone",
+    "email",
 }
 
 
