@@ -11,21 +11,41 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from bot.screening.criteria import load_trial
+from bot.screening.conversation import patient_label
+from bot.screening.criteria import CriteriaError, Trial, load_trial
+from bot.screening.messages import catalogue
 from ops import answers
 
 Say = Callable[[str, str], list]
 
 TRIAL = load_trial()
-#: Every wording of every question (self, caregiver with and without a relation).
-QUESTIONS = {
-    q.id: (
-        q.ask_self,
-        q.text_for("caregiver", "your father"),
-        q.text_for("caregiver", "the patient"),
-    )
-    for q in TRIAL.questions
-}
+
+
+def _wordings(trial: Trial) -> dict[str, tuple[str, ...]]:
+    """Every wording of every question in ``trial``'s language (to the patient, to a
+    relative with and without a relation)."""
+    label = lambda relation: patient_label("caregiver", relation, trial.language)  # noqa: E731
+    return {
+        q.id: (
+            q.ask_self,
+            q.text_for("caregiver", label("father")),
+            q.text_for("caregiver", label(None)),
+        )
+        for q in trial.questions
+    }
+
+
+def _all_wordings() -> dict[str, tuple[str, ...]]:
+    found = _wordings(TRIAL)
+    try:
+        chinese = _wordings(load_trial(language="zh"))
+    except CriteriaError:  # no Chinese wording yet
+        return found
+    return {fact: found[fact] + chinese[fact] for fact in found}
+
+
+#: Every wording of every question, in both languages.
+QUESTIONS = _all_wordings()
 
 #: A person who is likely eligible (answers as people type them): ops/answers.py.
 LIKELY = answers.LIKELY
@@ -78,6 +98,28 @@ OPENING = (
 )
 
 
+def opening(
+    language: str = "en", greeting: str | None = None
+) -> tuple[tuple[str, str], ...]:
+    """The first two turns in ``language``: a greeting, then a yes to "Shall we
+    start?" (the consent question's first button); each with a text the reply must
+    hold (a button title of the next question, from the message catalogue)."""
+    if language == "en" and greeting is None:
+        return OPENING
+    messages = catalogue(language)
+    consent = messages["ask_screening_consent"]["buttons"]
+    respondent = messages["ask_respondent"]["buttons"]
+    return (
+        (greeting or ("你好" if language == "zh" else "hi"), consent[0]),
+        (consent[0], respondent[0]),
+    )
+
+
+def button_titles(replies: list[dict]) -> list[str]:
+    """The quick-reply titles of the replies."""
+    return [str(b.get("title")) for r in replies for b in (r.get("buttons") or [])]
+
+
 def run_screening(
     say: Say,
     sender: str,
@@ -85,8 +127,10 @@ def run_screening(
     *,
     respondent: str = "For myself",
     max_turns: int = 60,
+    steps: tuple[tuple[str, str], ...] = OPENING,
 ) -> Transcript:
-    """Run one screening from hello to the result.
+    """Run one screening from hello to the result (``steps``: the opening, e.g.
+    :func:`opening` ``("zh")``).
 
     Raises AssertionError when the assistant does not say what the script expects
     (the opening, a known question) or never reaches a result.
@@ -98,9 +142,10 @@ def run_screening(
         transcript.turns.append((text, replies))
         return replies
 
-    for text, expect in OPENING:
+    for text, expect in steps:
         replies = turn(text)
-        assert expect in texts(replies), f"{sender}: {text!r} -> {texts(replies)!r}"
+        shown = texts(replies) + "\n" + "\n".join(button_titles(replies))
+        assert expect in shown, f"{sender}: {text!r} -> {shown!r}"
     replies = turn(respondent)
     for _ in range(max_turns):
         fact = asked_fact(replies)
