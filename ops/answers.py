@@ -124,3 +124,38 @@ def replies(*, sex: str = "male", typed: bool = False) -> dict[str, str]:
 LIKELY = replies(typed=True)
 #: The same person tapping quick replies (the widget and messaging tests).
 LIKELY_REPLIES = replies()
+
+
+#: The likely-eligible man again, typing in Chinese as a patient would (written by
+#: hand for the scripted screenings; data/nlu/ holds none of these).
+LIKELY_ZH: dict[str, str] = {
+    "age": "我今年45岁",
+    "liver_transplant": "没有",
+    "stem_cell_therapy": "没做过",
+    "liver_cancer": "没有，医生没说过",
+    "chronic_liver_disease": "有，乙肝十几年了",
+    "jaundice": "有，眼睛和皮肤都发黄",
+    "ascites": "有，肚子里有水",
+    "encephalopathy": "没有糊涂",
+    "gi_bleeding": "没有",
+    "kidney_injury": "没有",
+    "infection": "没有",
+    "sex": "男",
+    "pregnancy": "没有",
+    "planning_baby": "没有",
+    "other_trial": "从来没参加过",
+    "immune_drugs": "没吃过",
+    "organ_disease": "没有",
+    "thrombosis": "没有",
+    "allergy": "没有",
+    "alcohol_withdrawal": "没有",
+    "drug_misuse": "从来没有",
+    "mental_health": "从来没有",
+    "has_lab_results": "有，化验单就在手边",
+    "bilirubin": "总胆红素171微摩尔/升",
+    "inr": "INR 1.8",
+    "pta": "凝血酶原活动度百分之三十五",
+    "platelets": "血小板12万",
+    "child_pugh": "B级",
+    "consent": "愿意",
+}
