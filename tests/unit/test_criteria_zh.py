@@ -181,6 +181,15 @@ def test_same_quick_replies_by_value(english: Trial, chinese: Trial) -> None:
 def test_every_english_text_has_a_chinese_text_and_no_more(
     english_data: dict[str, Any], overlay: dict[str, Any]
 ) -> None:
+    # Wording only: the loader ignores any other section, so a stray one is a mistake.
+    assert set(overlay) <= {
+        "language",
+        "trial",
+        "patient",
+        "quick_replies",
+        "questions",
+        "criteria",
+    }
     en, zh = english_texts(english_data), overlay_texts(overlay)
     assert sorted(set(en) - set(zh)) == [], "English texts without Chinese"
     assert sorted(set(zh) - set(en)) == [], "Chinese texts the English does not have"
