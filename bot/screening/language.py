@@ -79,18 +79,20 @@ def script_language(text: str) -> str | None:
     return None
 
 
+#: What may follow a request: particles, thanks, punctuation.
+_TAIL = r"吧|好吗|可以吗|行吗|好不好|吗|呢|啊|谢谢|please|pls|[\s,，。.!！?？~～]"
 _ZH_NAMES = r"(?:中文|汉语|漢語|普通话|简体中文|中国话|chinese)"
 _EN_NAMES = r"(?:英文|英语|英語|english)"
 _ASK_ZH = re.compile(
     rf"^\s*(?:请|麻烦|能不能|可以|可不可以|我想|我要)?\s*(?:用|说|讲|换成|换|切换到|切换成|改成|改用|转)?\s*"
-    rf"{_ZH_NAMES}\s*(?:吧|好吗|可以吗|行吗|谢谢|,|，|。|!|！)*\s*(?:please|pls)?\s*$"
+    rf"{_ZH_NAMES}(?:{_TAIL})*$"
     rf"|^\s*(?:(?:can|could)\s+(?:we|you)\s+)?(?:please\s+)?(?:speak|use|switch\s+to|change\s+to|in|write\s+in|talk\s+in)\s+chinese(?:\s+please)?\s*[.!?]*\s*$"
     rf"|^\s*chinese\s+please\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
 _ASK_EN = re.compile(
     rf"^\s*(?:请|麻烦|能不能|可以|可不可以|我想|我要)?\s*(?:用|说|讲|换成|换|切换到|切换成|改成|改用|转)?\s*"
-    rf"{_EN_NAMES}\s*(?:吧|好吗|可以吗|行吗|谢谢|,|，|。|!|！)*\s*(?:please|pls)?\s*$"
+    rf"{_EN_NAMES}(?:{_TAIL})*$"
     rf"|^\s*(?:(?:can|could)\s+(?:we|you)\s+)?(?:please\s+)?(?:speak|use|switch\s+to|change\s+to|in|write\s+in|talk\s+in)\s+english(?:\s+please)?\s*[.!?]*\s*$"
     rf"|^\s*english\s+please\s*[.!?]*\s*$"
     rf"|^\s*(?:do\s+you\s+)?speak\s+english\s*\??\s*$",
