@@ -257,6 +257,22 @@ AGO = {
 }
 UNIT_SHORT = {"weeks": "wks", "months": "mths", "years": "yrs"}
 UNIT_ONE = {"weeks": "week", "months": "month", "years": "year"}
+
+
+def unit_text(unit: str, n: int) -> str:
+    """The time unit as written after ``n`` ("2 weeks", "1 week")."""
+    return unit if n != 1 else UNIT_ONE[unit]
+
+
+def relation_text(relation: str) -> str:
+    """The relation as this person types it ("my father")."""
+    return relation
+
+
+#: The plainest greeting, when nothing else has worked.
+HELLO = "hello"
+#: Which answer to change? The age ({n}).
+WHICH_AGE = "the age is {n}"
 #: Lab values: {value} is the number as typed ("171", "4.9").
 LAB = {
     "bilirubin": {

@@ -43,6 +43,7 @@ from bot.screening.criteria import load_trial
 from bot.screening.engine import Answer, evaluate
 from bot.vocab import INCOMPLETE, INELIGIBLE, LIKELY_ELIGIBLE, NEEDS_REVIEW
 from ops import sim_phrases as P
+from ops import sim_phrases_zh
 from ops.sim_cases import (
     NEVER,
     UNKNOWN,
@@ -156,16 +157,25 @@ def _pattern(wording: str) -> re.Pattern[str]:
     return re.compile(body)
 
 
+def _question_patterns(
+    language: str = "en",
+) -> dict[str, tuple[re.Pattern[str], ...]]:
+    """Screening questions: a pattern per wording (self, caregiver with any name)."""
+    trial = load_trial(language=language)
+    return {
+        q.id: (_pattern(q.ask_self), _pattern(q.ask_caregiver))
+        for q in trial.questions
+    }
+
+
 #: Screening questions: a pattern per wording (self, caregiver with any name).
-QUESTION_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
-    q.id: (_pattern(q.ask_self), _pattern(q.ask_caregiver)) for q in TRIAL.questions
-}
+QUESTION_PATTERNS = _question_patterns()
 
 
-def _catalogue() -> dict[str, dict[str, Any]]:
+def _catalogue(language: str = "en") -> dict[str, dict[str, Any]]:
     from bot.screening.messages import catalogue
 
-    return catalogue()
+    return catalogue(language)
 
 
 def _lead(text: str, *, last: bool = False) -> str:
@@ -178,16 +188,19 @@ def _lead(text: str, *, last: bool = False) -> str:
     return line.split("{", 1)[0].strip()
 
 
-def _fixed_markers() -> dict[str, tuple[str, ...]]:
-    cat = _catalogue()
+_SENTENCE_END = re.compile(r"\?|？|。|！|\. ")
+
+
+def _fixed_markers(language: str = "en") -> dict[str, tuple[str, ...]]:
+    cat = _catalogue(language)
 
     def first(key: str) -> str:
         return _lead(cat[key]["text"])
 
     def sentence(key: str) -> str:
         lead = first(key)
-        cut = min((i for i in (lead.find("?"), lead.find(". ")) if i >= 0), default=-1)
-        return lead[: cut + 1] if cut >= 0 else lead
+        end = _SENTENCE_END.search(lead)
+        return lead[: end.start() + 1] if end else lead
 
     return {
         "start": (_lead(cat["ask_screening_consent"]["text"], last=True),),
@@ -209,9 +222,9 @@ def _fixed_markers() -> dict[str, tuple[str, ...]]:
 FIXED = _fixed_markers()
 
 
-def _taps() -> dict[str, str]:
+def _taps(language: str = "en") -> dict[str, str]:
     """The button a terse person taps for each fixed question (the first one)."""
-    cat = _catalogue()
+    cat = _catalogue(language)
     keys = {
         "start": "ask_screening_consent",
         "respondent": "ask_respondent",
@@ -231,8 +244,8 @@ def _taps() -> dict[str, str]:
 TAPS = _taps()
 
 
-def _ends() -> dict[str, str]:
-    cat = _catalogue()
+def _ends(language: str = "en") -> dict[str, str]:
+    cat = _catalogue(language)
     ends = {
         o: _lead(cat[f"result_{o}"]["text"])
         for o in (LIKELY_ELIGIBLE, NEEDS_REVIEW, INELIGIBLE)
@@ -246,11 +259,11 @@ def _ends() -> dict[str, str]:
         # Only to mark turns in the report: absent from the catalogue -> "".
         "retry": _lead(cat.get("question_retry", {}).get("text", "")),
         "noted_unknown": _lead(cat.get("noted_unknown", {}).get("text", "")),
-        "emergency": _emergency_lead(),
+        "emergency": _emergency_lead(language),
     }
 
 
-def _emergency_lead() -> str:
+def _emergency_lead(language: str = "en") -> str:
     """The start of the emergency advice (domain.yml), or "" if it cannot be read."""
     try:
         import yaml
@@ -258,13 +271,48 @@ def _emergency_lead() -> str:
         from ops.stack import ROOT
 
         domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-        text = domain["responses"]["utter_emergency"][0]["text"]
-        return str(text).split("{", 1)[0].split(".")[0]
+        for variant in domain["responses"]["utter_emergency"]:
+            conditions = variant.get("condition") or []
+            said = {c.get("value") for c in conditions if c.get("name") == "language"}
+            if (language in said) or (not conditions and language == "en"):
+                text = str(variant["text"]).split("{", 1)[0]
+                return re.split(r"[.。！!]", text)[0]
+        return ""
     except Exception:  # noqa: BLE001 - only used to mark turns in the report
         return ""
 
 
 ENDS = _ends()
+
+
+@dataclass(frozen=True)
+class Markers:
+    """What the assistant's messages look like in one language."""
+
+    questions: dict[str, tuple[re.Pattern[str], ...]]
+    fixed: dict[str, tuple[str, ...]]
+    taps: dict[str, str]
+    ends: dict[str, str]
+
+
+_MARKERS: dict[str, Markers] = {}
+
+
+def markers(language: str = "en") -> Markers:
+    """The markers of ``language`` (read once)."""
+    if language not in _MARKERS:
+        _MARKERS[language] = Markers(
+            _question_patterns(language),
+            _fixed_markers(language),
+            _taps(language),
+            _ends(language),
+        )
+    return _MARKERS[language]
+
+
+def phrases(language: str = "en") -> Any:
+    """The phrase bank of ``language`` (ops.sim_phrases, ops.sim_phrases_zh)."""
+    return sim_phrases_zh if language == "zh" else P
 
 
 def _short(turn: Turn) -> dict[str, Any]:
@@ -282,31 +330,33 @@ def texts(replies: list[dict]) -> str:
     return "\n".join(str(r.get("text") or "") for r in replies)
 
 
-def pending(replies: list[dict]) -> str | None:
+def pending(replies: list[dict], language: str = "en") -> str | None:
     """The question the replies end with: a fact id, or a fixed question's name
     (``start``, ``respondent``, ``share``, ``name``, ``phone``, ...), else None."""
     text = texts(replies)
     best: tuple[int, str] | None = None
-    for fact, patterns in QUESTION_PATTERNS.items():
+    m = markers(language)
+    for fact, patterns in m.questions.items():
         for pattern in patterns:
             for match in pattern.finditer(text):
                 if best is None or match.end() > best[0]:
                     best = (match.end(), fact)
-    for name, markers in FIXED.items():
-        for marker in markers:
+    for name, fixed in m.fixed.items():
+        for marker in fixed:
             at = text.rfind(marker)
             if at >= 0 and (best is None or at + len(marker) > best[0]):
                 best = (at + len(marker), name)
     return best[1] if best else None
 
 
-def shown_outcome(replies: list[dict]) -> str | None:
+def shown_outcome(replies: list[dict], language: str = "en") -> str | None:
     """The outcome a result message shows (``incomplete`` for "we have stopped")."""
     text = texts(replies)
+    ends = markers(language).ends
     for outcome in (LIKELY_ELIGIBLE, NEEDS_REVIEW, INELIGIBLE):
-        if ENDS[outcome] in text:
+        if ends[outcome] in text:
             return outcome
-    if ENDS["stopped"] in text:
+    if ends["stopped"] in text:
         return INCOMPLETE
     return None
 
@@ -352,6 +402,7 @@ class Played:
     capped: bool = False
     gave_up: bool = False
     finished: bool = False
+    language: str = "en"
 
     @property
     def outcome(self) -> str | None:
@@ -418,14 +469,15 @@ class Played:
         """The last ``n`` turns up to the (last) result message, short."""
         end = len(self.turns)
         for index, turn in enumerate(self.turns):
-            if shown_outcome(turn.replies) is not None:
+            if shown_outcome(turn.replies, self.language) is not None:
                 end = index + 1
         return [_short(t) for t in self.turns[max(0, end - n) : end]]
 
     def notable(self, limit: int = 12) -> list[dict[str, Any]]:
         """Turns worth reading: asked again, noted as unknown, emergency advice,
         an unrecognised reply, an HTTP error."""
-        marks = (ENDS["retry"], ENDS["noted_unknown"], ENDS["emergency"])
+        ends = markers(self.language).ends
+        marks = (ends["retry"], ends["noted_unknown"], ends["emergency"])
         found = []
         for index, turn in enumerate(self.turns):
             again = (
@@ -483,17 +535,28 @@ class Player:
         *,
         max_turns: int = MAX_TURNS,
         screening_date: date | None = None,
+        language: str = "en",
     ):
-        if style not in P.STYLES:
+        self.P = phrases(language)
+        self.m = markers(language)
+        self.language = language
+        self.trial = load_trial(language=language)
+        if style not in self.P.STYLES:
             raise ValueError(f"unknown style {style!r}")
         self.case, self.style, self.say = case, style, say
-        self.sender = sender or f"sim-{case.id}-{style}-{uuid.uuid4().hex[:8]}"
+        tag = "" if language == "en" else f"{language}-"
+        self.sender = sender or f"sim-{tag}{case.id}-{style}-{uuid.uuid4().hex[:8]}"
         self.max_turns = max_turns
         want = expected(case, screening_date)
         self.played = Played(
-            case.id, style, self.sender, want.outcome, want.facts_outcome
+            case.id,
+            style,
+            self.sender,
+            want.outcome,
+            want.facts_outcome,
+            language=language,
         )
-        self.voice = P.Voice.of(case.respondent, case.facts.get("sex"))
+        self.voice = self.P.Voice.of(case.respondent, case.facts.get("sex"))
         self.replies: list[dict] = []
         self.answered = 0  # screening questions answered
         self.attempts: dict[str, int] = {}
@@ -512,8 +575,8 @@ class Player:
         except Exception as exc:  # noqa: BLE001 - an HTTP error is a finding, not a crash
             replies, error = [], f"{type(exc).__name__}: {exc}"
         self.replies = replies
-        ask = pending(replies)
-        shown = shown_outcome(replies)
+        ask = pending(replies, self.language)
+        shown = shown_outcome(replies, self.language)
         if shown is not None:
             self.played.shown = shown
         self.played.turns.append(Turn(text, kind, replies, ask, error))
@@ -537,39 +600,42 @@ class Player:
         if value == UNKNOWN:
             if question.type == "number":
                 return (
-                    self._tap(["I don't know"])
+                    self._tap([self._label(question, "unsure")])
                     if style == "terse"
-                    else self.pick(P.LAB_UNKNOWN, fact)
+                    else self.pick(self.P.LAB_UNKNOWN, fact)
                 )
-            return self.pick(P.UNSURE, fact)
+            return self.pick(self.P.UNSURE, fact)
         if fact == "age":
-            return self.pick(P.AGE, fact, n=value, words=P.number_words(int(value)))
+            return self.pick(self.P.AGE, fact, n=value, words=self.P.number_words(int(value)))
         if fact == "sex":
-            return self.pick(P.SEX[style][value], fact)
+            return self.pick(self.P.SEX[style][value], fact)
         if fact == "encephalopathy":
             if style == "terse":
-                label = question.choices[int(value)].label
+                label = self.trial.question(fact).choices[int(value)].label
                 return self._tap([label])
-            return self.pick(P.CONFUSION[style][int(value)], fact)
+            return self.pick(self.P.CONFUSION[style][int(value)], fact)
         if question.type == "yes_no":
-            if style == "chatty" and (fact, value) in P.CHATTY_YES_NO:
-                return self.pick(P.CHATTY_YES_NO[(fact, value)], fact)
-            return self.pick(P.YES if value == "yes" else P.NO, fact)
+            if style == "chatty" and (fact, value) in self.P.CHATTY_YES_NO:
+                return self.pick(self.P.CHATTY_YES_NO[(fact, value)], fact)
+            return self.pick(self.P.YES if value == "yes" else self.P.NO, fact)
         if question.type == "time_ago":
             if value == NEVER:
                 return (
-                    self._tap(["Never"])
+                    self._tap([self._label(question, "never")])
                     if style == "terse"
-                    else self.pick(P.NEVER, fact)
+                    else self.pick(self.P.NEVER, fact)
                 )
-            unit = value.unit if value.n != 1 else P.UNIT_ONE[value.unit]
             return self.pick(
-                P.AGO, fact, n=value.n, unit=unit, unit_short=P.UNIT_SHORT[value.unit]
+                self.P.AGO,
+                fact,
+                n=value.n,
+                unit=self.P.unit_text(value.unit, value.n),
+                unit_short=self.P.UNIT_SHORT[value.unit],
             )
         return self._lab(fact, value)
 
     def _lab(self, fact: str, value: Any) -> str:
-        bank = P.LAB[fact][self.style]
+        bank = self.P.LAB[fact][self.style]
         if fact == "bilirubin":
             return self.pick(bank[value.unit], fact, value=_num(value.value))
         if fact == "child_pugh":
@@ -579,6 +645,14 @@ class Player:
         if fact == "platelets":
             return self.pick(bank, fact, value=_num(value), k=_num(value))
         return self.pick(bank, fact, value=_num(value))
+
+    def _label(self, question: Any, value: str) -> str:
+        """The quick reply of ``question`` that says ``value``, in this language."""
+        trial = self.trial
+        for choice in trial.quick_replies.get(question.type, ()):
+            if choice.value == value:
+                return choice.label
+        return value
 
     def _tap(self, labels: list[str]) -> str:
         """The payload of the button with one of these titles, else the title typed."""
@@ -594,41 +668,42 @@ class Player:
         tap_ok = name != "respondent" or case.respondent == "self"
         if (
             self.style == "terse"
-            and name in TAPS
+            and name in self.m.taps
             and tap_ok
             and not (name == "email" and case.email)
         ):
-            return self._tap([TAPS[name]])
+            return self._tap([self.m.taps[name]])
         if name == "start":
-            return self.pick(P.START, name)
+            return self.pick(self.P.START, name)
         if name == "respondent":
             if case.respondent == "self":
-                return self.pick(P.FOR_SELF, name)
-            return self.pick(P.FOR_OTHER, name, relation=case.relation or "a relative")
+                return self.pick(self.P.FOR_SELF, name)
+            relation = self.P.relation_text(case.relation or "a relative")
+            return self.pick(self.P.FOR_OTHER, name, relation=relation)
         if name == "share":
-            return self.pick(P.SHARE_YES, name)
+            return self.pick(self.P.SHARE_YES, name)
         if name == "name":
-            person = P.NAMES[sum(map(ord, case.id)) % len(P.NAMES)]
-            return self.pick(P.NAME, name, name=person, name_lower=person.lower())
+            person = self.P.NAMES[sum(map(ord, case.id)) % len(self.P.NAMES)]
+            return self.pick(self.P.NAME, name, name=person, name_lower=person.lower())
         if name == "phone":
-            return self.pick(P.PHONE, name)
+            return self.pick(self.P.PHONE, name)
         if name == "email":
-            return case.email or self.pick(P.EMAIL, name)
+            return case.email or self.pick(self.P.EMAIL, name)
         if name == "best_time":
-            return self.pick(P.BEST_TIME, name)
+            return self.pick(self.P.BEST_TIME, name)
         if name == "confirm":
-            return self.pick(P.CONFIRM, name)
+            return self.pick(self.P.CONFIRM, name)
         if name == "welcome_back":
-            return self.pick(P.CARRY_ON, name)
+            return self.pick(self.P.CARRY_ON, name)
         if name == "which":
-            return f"the age is {case.facts['age']}"
-        return self.pick(P.NOTHING_ELSE, name)
+            return self.P.WHICH_AGE.format(n=case.facts["age"])
+        return self.pick(self.P.NOTHING_ELSE, name)
 
     # -- the game -------------------------------------------------------------------
 
     def start(self) -> None:
         """Say hello."""
-        self.send(self.pick(P.GREETING, "greeting"), "fixed")
+        self.send(self.pick(self.P.GREETING, "greeting"), "fixed")
 
     def step(self) -> bool:
         """Send the next message; False when the screening is over."""
@@ -639,9 +714,9 @@ class Player:
         last = texts(self.replies)
         ask = played.turns[-1].pending if played.turns else None
         if (
-            ENDS["stopped"] in last
-            or ENDS["referral_sent"] in last
-            or (ENDS["no_share"] in last or ENDS["declined"] in last)
+            self.m.ends["stopped"] in last
+            or self.m.ends["referral_sent"] in last
+            or (self.m.ends["no_share"] in last or self.m.ends["declined"] in last)
         ):
             if not self._correction_due(result=True):
                 played.finished = True
@@ -666,22 +741,22 @@ class Player:
                 # ... and after two tries, the plainest thing: "hello".
                 self.attempts["want"] = played.confused - 1
                 text = (
-                    self.pick(P.WANT_TO_START, "want")
+                    self.pick(self.P.WANT_TO_START, "want")
                     if played.confused < 3
-                    else "hello"
+                    else self.P.HELLO
                 )
                 self.send(text, "confused")
             elif played.confused % 3 == 0:
                 # Nothing pending and no result (the screening was declined, or
                 # settled): after a while, a person says "hello" again.
-                self.send("hello", "confused")
+                self.send(self.P.HELLO, "confused")
             else:
-                self.send(P.CONFUSED[played.confused % len(P.CONFUSED)], "confused")
+                self.send(self.P.CONFUSED[played.confused % len(self.P.CONFUSED)], "confused")
             return True
         if ask in QUESTION:
             return self._answer_fact(ask)
         if ask == "say_hello":
-            self.send("hello", "fixed")
+            self.send(self.P.HELLO, "fixed")
             return True
         if ask == "anything_else":
             self.anything_else += 1
@@ -712,18 +787,18 @@ class Player:
                 continue
             if isinstance(behaviour, Stop) and self.answered >= behaviour.after:
                 self.done_behaviours.add(index)
-                self.send(self.pick(P.STOP, "stop"), "stop")
+                self.send(self.pick(self.P.STOP, "stop"), "stop")
                 return True
             if isinstance(behaviour, Emergency) and behaviour.before == fact:
                 self.done_behaviours.add(index)
-                self.send(self.pick(P.EMERGENCY, "emergency"), "emergency")
+                self.send(self.pick(self.P.EMERGENCY, "emergency"), "emergency")
                 return True
             if isinstance(behaviour, Interrupt) and behaviour.before == fact:
                 self.done_behaviours.add(index)
-                if behaviour.kind == "term" and fact in P.TERM:
-                    text = self.pick(P.TERM[fact], f"term-{fact}")
+                if behaviour.kind == "term" and fact in self.P.TERM:
+                    text = self.pick(self.P.TERM[fact], f"term-{fact}")
                 else:
-                    text = self.pick(P.WHY, "why")
+                    text = self.pick(self.P.WHY, "why")
                 self.send(text, "interrupt")
                 return True
         if self._correction_due(result=False):
@@ -752,7 +827,7 @@ class Player:
         correction = self.case.behaviour(Correction)
         self.correction_state = "sent"
         true = self.case.facts[correction.fact]
-        self.send(self.pick(P.CORRECT_AGE, "correction", n=true), "correction")
+        self.send(self.pick(self.P.CORRECT_AGE, "correction", n=true), "correction")
 
 
 def _num(value: float) -> str:
@@ -872,9 +947,10 @@ def play_one(
     say: Say,
     reader: OutcomeReader | None,
     max_turns: int = MAX_TURNS,
+    language: str = "en",
 ) -> Played:
     """Play one screening and read its outcome from the database."""
-    played = Player(case, style, say, max_turns=max_turns).play()
+    played = Player(case, style, say, max_turns=max_turns, language=language).play()
     if reader is not None:
         try:
             played.db_outcome = reader.outcome(played.sender)
@@ -891,11 +967,13 @@ def run_suite(
     concurrency: int = 4,
     progress: Callable[[Played], None] | None = None,
     max_turns: int = MAX_TURNS,
+    language: str = "en",
 ) -> list[Played]:
-    """Play every (case, style) pair, ``concurrency`` at a time, in order."""
+    """Play every (case, style) pair, ``concurrency`` at a time, in order, in
+    ``language`` (the phrase bank and what the assistant's messages look like)."""
 
     def one(pair: tuple[Case, str]) -> Played:
-        played = play_one(pair[0], pair[1], say, reader, max_turns)
+        played = play_one(pair[0], pair[1], say, reader, max_turns, language)
         if progress:
             progress(played)
         return played

@@ -77,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
         help=f"turn cap per screening (default: {simulator.MAX_TURNS})",
     )
     parser.add_argument(
+        "--language",
+        default="en",
+        choices=("en", "zh"),
+        help="the language the simulated people type in (default: en)",
+    )
+    parser.add_argument(
         "--keep",
         action="store_true",
         help="keep the work folder (databases, server logs)",
@@ -124,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                     concurrency=args.concurrency,
                     progress=progress,
                     max_turns=args.max_turns,
+                    language=args.language,
                 )
             finally:
                 reader.close()
@@ -142,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         "styles": list(styles),
         "concurrency": args.concurrency,
         "max_turns": args.max_turns,
+        "language": args.language,
         "seconds": round(time.monotonic() - started, 1),
     }
     args.out.mkdir(parents=True, exist_ok=True)
