@@ -283,7 +283,7 @@ LAB = {
     "platelets": {
         "terse": ["{value}"],
         "chatty": ["生病之前血小板是{value}"],
-        "messy": ["血小板{wan}万", "plt {value}"],
+        "messy": ["血小板计数{wan}万", "plt {value}"],
     },
     "child_pugh": {
         "terse": {"score": ["{value}"], "class": ["{value}级"]},
@@ -329,9 +329,9 @@ TERM = {
     "platelets": ["血小板是什么东西？"],
 }
 WHY = {
-    "terse": ["为什么问这个？", "问这个干嘛"],
+    "terse": ["为什么问这个？", "问这个做什么"],
     "chatty": ["冒昧问一下，您为什么需要知道这个？"],
-    "messy": ["问这个干啥", "为啥要问这个"],
+    "messy": ["问这个干啥", "这个也要问啊"],
 }
 STOP = {
     "terse": ["不做了"],

@@ -163,8 +163,7 @@ def _question_patterns(
     """Screening questions: a pattern per wording (self, caregiver with any name)."""
     trial = load_trial(language=language)
     return {
-        q.id: (_pattern(q.ask_self), _pattern(q.ask_caregiver))
-        for q in trial.questions
+        q.id: (_pattern(q.ask_self), _pattern(q.ask_caregiver)) for q in trial.questions
     }
 
 
@@ -606,7 +605,9 @@ class Player:
                 )
             return self.pick(self.P.UNSURE, fact)
         if fact == "age":
-            return self.pick(self.P.AGE, fact, n=value, words=self.P.number_words(int(value)))
+            return self.pick(
+                self.P.AGE, fact, n=value, words=self.P.number_words(int(value))
+            )
         if fact == "sex":
             return self.pick(self.P.SEX[style][value], fact)
         if fact == "encephalopathy":
@@ -643,7 +644,8 @@ class Player:
                 return self.pick(bank["class"], fact, value=value, lower=value.lower())
             return self.pick(bank["score"], fact, value=value)
         if fact == "platelets":
-            return self.pick(bank, fact, value=_num(value), k=_num(value))
+            wan = _num(value / 10) if isinstance(value, (int, float)) else value
+            return self.pick(bank, fact, value=_num(value), k=_num(value), wan=wan)
         return self.pick(bank, fact, value=_num(value))
 
     def _label(self, question: Any, value: str) -> str:
@@ -751,7 +753,9 @@ class Player:
                 # settled): after a while, a person says "hello" again.
                 self.send(self.P.HELLO, "confused")
             else:
-                self.send(self.P.CONFUSED[played.confused % len(self.P.CONFUSED)], "confused")
+                self.send(
+                    self.P.CONFUSED[played.confused % len(self.P.CONFUSED)], "confused"
+                )
             return True
         if ask in QUESTION:
             return self._answer_fact(ask)

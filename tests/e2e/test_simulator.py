@@ -23,8 +23,13 @@ from bot.screening.criteria import load_trial
 from bot.screening.engine import evaluate
 from bot.screening.messages import render
 from bot.vocab import INCOMPLETE, INELIGIBLE, LIKELY_ELIGIBLE, NEEDS_REVIEW
-from ops import sim_phrases, simulator
+from ops import sim_phrases, sim_phrases_zh, simulator
 from ops.sim_cases import BASE, SAMPLE, Ago, Case, Lab, Stop, all_cases
+
+#: The cases of the Chinese sample (each in its sample style): likely eligible,
+#: a relative with bilirubin in mg/dL, a Child-Pugh class, no lab results, a
+#: correction, a stop.
+ZH_SAMPLE = ("base", "cg-sister-bili-mg", "cp-class-B", "no-labs", "correct-age-up")
 
 pytest_plugins = ["support.simulator"]
 
@@ -277,7 +282,7 @@ def test_repeats_are_counted_as_consecutive_asks():
 def test_the_phrases_were_never_trained_on():
     trained = "\n".join(
         p.read_text(encoding="utf-8").casefold()
-        for p in (ROOT / "data" / "nlu").glob("*.yml")
+        for p in (ROOT / "data" / "nlu").rglob("*.yml")
     )
     lines = {
         line.strip().lstrip("-").strip().strip("\"'") for line in trained.splitlines()
@@ -307,6 +312,20 @@ def test_the_phrases_were_never_trained_on():
             if len(said.split()) > 2 and said in lines:
                 copied.add(said)
     assert not copied, copied
+    # The Chinese banks: anything longer than four characters is a phrasing of ours.
+    chinese = {**values, "words": "四十五", "unit": "个月", "unit_short": "个月"}
+    chinese.update(
+        {"relation": "我爸", "name": "李伟", "name_lower": "李伟", "wan": "8"}
+    )
+    for phrase in sim_phrases_zh.all_phrases():
+        for voice in ("self", "male", "female"):
+            v = sim_phrases_zh.Voice.of(
+                "self" if voice == "self" else "caregiver", voice
+            )
+            said = phrase.format(**v.fields(), **chinese).casefold()
+            if len(said) > 4 and said in lines:
+                copied.add(said)
+    assert not copied, copied
 
 
 # --------------------------------------------------------------------------- #
@@ -328,3 +347,21 @@ def test_the_sample_of_simulated_patients_meets_the_targets(
     # The servers really played: every screening got replies.
     assert all(p.turns and p.turns[0].replies for p in played), table
     assert result["passed"], f"{table}\n{failures}"
+
+
+@pytest.mark.e2e
+def test_a_sample_of_simulated_patients_in_chinese_meets_the_targets(
+    sim_servers, sim_reader, tmp_path
+):
+    pairs = [p for p in simulator.sample_pairs() if p[0].id in ZH_SAMPLE]
+    played = simulator.run_suite(
+        pairs, sim_servers.say, sim_reader, concurrency=3, language="zh"
+    )
+    result = simulator.report(played)
+    (tmp_path / "report-zh.json").write_text(
+        json.dumps(result, indent=2, ensure_ascii=False, default=str)
+    )
+    table = simulator.table(result)
+    failures = json.dumps(result["failures"], indent=1, ensure_ascii=False, default=str)
+    assert all(p.turns and p.turns[0].replies for p in played), table
+    assert result["passed"], f"{table}\n{failures[:6000]}"
