@@ -143,7 +143,10 @@ def say(
         c.BEST_TIME,
         c.SCREENING_REF,
     ):
-        values[slot] = tracker.get_slot(slot) or c.NOT_GIVEN
+        value = tracker.get_slot(slot) or c.NOT_GIVEN
+        if value == c.NOT_GIVEN:
+            value = render("not_given", lang)["text"]
+        values[slot] = value
     extra = variables.pop("buttons", None)
     values.update(variables)
     message = render(key, lang, **values)

@@ -38,7 +38,8 @@ RESPONSE_FILES = [
 ZH_CONDITION = [{"type": "slot", "name": "language", "value": CHINESE}]
 
 #: Catalogue entries whose Chinese text may equal the English one: nothing to translate.
-SAME_IN_BOTH = {"why_ask", "parse_what_inr"}
+#: Separators are punctuation in both languages ("，" and "、").
+SAME_IN_BOTH = {"why_ask", "parse_what_inr", "list_separator", "site_contact_separator"}
 
 #: The longest Chinese sentence allowed (between 。！？ or a line break), counting
 #: each Chinese character and punctuation mark as one, a run of Latin letters, digits
