@@ -199,7 +199,15 @@ class Console:
             "path": request.path,
             # Where the language switch comes back to: this page, when it can
             # be loaded again (a page shown after a form was sent cannot).
-            "here": request.path_qs if request.method == "GET" else "/referrals",
+            "here": (
+                str(
+                    request.rel_url.with_query(
+                        [(k, v) for k, v in request.query.items() if k != "msg"]
+                    )
+                )
+                if request.method == "GET"
+                else "/referrals"
+            ),
             "login_next": request.query.get("next", "/referrals"),
         }
         page.update(context)

@@ -225,6 +225,9 @@ def test_an_account_starts_in_the_site_language_and_keeps_its_choice(
     assert chosen.headers["Location"] == "/funnel?channel=rest"
     assert account_language(console, "cora") == "en"
     assert "Recruitment funnel" in cora.get("/funnel").text
+    # The switch comes back to the page it is on, without the last message.
+    page = cora.get("/referrals?status=new&msg=note")
+    assert 'name="next" value="/referrals?status=new"' in page.text
 
     # Another browser, another session of the same account: still English,
     # whatever that browser prefers.
@@ -326,7 +329,7 @@ def test_the_referral_page_in_chinese_keeps_registry_words_codes_and_what_was_sa
 ) -> None:
     console = worded_console
     likely = console.world.made["likely"].reference
-    said = "我爸今年六十二了，属龙的"
+    said = "我今年四十五了，属猪的"
     with Session(bind=console.world.engine, future=True) as session:
         answer = session.execute(
             select(Answer)
@@ -349,7 +352,7 @@ def test_the_referral_page_in_chinese_keeps_registry_words_codes_and_what_was_sa
     assert "纳入标准 2" in words and "APASL definition of ACLF" in words
     assert "排除标准 14 无法通过预筛查判断" in words
     # The person's words as written; numbers and units unchanged.
-    assert f"“{said}”" in words
+    assert f"“{said}” → 45 岁" in words  # the value recorded, unchanged
     assert "“bilirubin 342 umol/L” → 342 µmol/L" in words
     assert "“INR 1.8” → 1.8" in words
     assert "“yes, hepatitis B for 20 years” → 是" in words

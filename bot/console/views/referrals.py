@@ -39,6 +39,13 @@ def answer_text(t: Translator, question: Question, answer: Answer | None) -> str
         return t("value.unknown")
     if question.type == "yes_no" and str(value) in review.YES_NO_LABELS:
         return t(f"value.{value}")
+    if (
+        question.type == "number"
+        and question.unit in ("years", "points")
+        and isinstance(value, (int, float))
+        and not isinstance(value, bool)
+    ):
+        return t(f"value.{question.unit}", number=review.format_number(value))
     if question.type == "time_ago" and isinstance(value, dict):
         if value.get("never"):
             return t("value.never")
