@@ -28,6 +28,7 @@ from test_notify import ANSWER_WORDS, EMAIL, NAME, PHONE, T0, refer_someone
 from bot import vocab
 from bot.console import i18n
 from bot.console.app import chinese_wording, make_app
+from bot.console.charts import bar_chart
 from bot.jobs.notify import deliver_outbox
 from bot.reports.funnel import COLUMNS
 from bot.screening import criteria
@@ -439,3 +440,15 @@ def test_the_referral_email_is_in_the_site_language_and_private(
     with session_factory() as session:
         row = session.execute(select(OutboxMessage)).scalar_one()
         assert (row.subject, row.body) == (mail["Subject"], body.replace("\r\n", "\n"))
+
+
+def test_charts_fit_chinese_labels_and_say_no_data_in_the_page_language() -> None:
+    long_label = "最近四周内有没有出现过意识模糊或特别嗜睡的情况"  # 23 characters
+    svg = str(bar_chart([(long_label, 3)], title="筛查中止的位置"))
+    shown = re.search(r'text-anchor="end" fill="#222">([^<]+)<', svg)
+    assert shown and shown[1].endswith("…") and len(shown[1]) <= 17
+    assert f"<title>{long_label}: 3</title>" in svg  # the whole label on hover
+    assert "Hepatic encephalopathy grade" in str(
+        bar_chart([("Hepatic encephalopathy grade", 1)], title="x")
+    )
+    assert "暂无数据" in str(bar_chart([], title="x", empty="暂无数据"))

@@ -64,14 +64,20 @@ async def funnel_page(request: web.Request) -> web.StreamResponse:
                 colour="#2f5d8a",
                 width=500,
                 label_width=180,
+                empty=t("funnel.no_data"),
             ),
             outcome_chart=bar_chart(
-                outcomes, title=t("funnel.chart_outcomes"), width=500, label_width=150
+                outcomes,
+                title=t("funnel.chart_outcomes"),
+                width=500,
+                label_width=150,
+                empty=t("funnel.no_data"),
             ),
             drop_chart=bar_chart(
                 drop,
                 title=t("funnel.chart_drop"),
                 colour="#a8652a",
+                empty=t("funnel.no_data"),
             ),
             raw=dict(request.query),
             problems=problems,
