@@ -57,6 +57,9 @@ class Settings:
         site_contact_email: Where referral notifications go.
         site_contact_phone: The site's phone number; empty when none is published.
         console_base_url: Base URL of the staff console, used in notification links.
+        site_language: The site's language, ``"zh"`` (Beijing) or ``"en"``: the
+            referral e-mail is written in it, and the staff console starts in it
+            until a person chooses.
         emergency_number: Local emergency phone number given to patients.
         contact_key: A Fernet key (URL-safe base64) for contact details, or ``None``
             to use ``contact_key_file``.
@@ -120,6 +123,7 @@ class Settings:
     site_contact_email: str = "study-team@localhost"
     site_contact_phone: str = ""
     console_base_url: str = "http://127.0.0.1:8080"
+    site_language: str = "zh"
     emergency_number: str = "120"
     contact_key: str | None = field(default=None, repr=False)
     contact_key_file: Path = PROJECT_ROOT / "var" / "contact.key"
@@ -192,6 +196,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         console_base_url=(
             env.get("CONSOLE_BASE_URL") or defaults.console_base_url
         ).rstrip("/"),
+        site_language=_language(env, "SITE_LANGUAGE", defaults.site_language),
         emergency_number=env.get("EMERGENCY_NUMBER") or defaults.emergency_number,
         contact_key=env.get("CONTACT_KEY") or None,
         contact_key_file=_path(env.get("CONTACT_KEY_FILE") or "var/contact.key"),
@@ -249,6 +254,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=env.get("LOG_LEVEL", defaults.log_level),
         staff_password=env.get("STAFF_PASSWORD") or None,
     )
+
+
+#: The languages the site may be run in (``SITE_LANGUAGE``).
+SITE_LANGUAGES: tuple[str, ...] = ("zh", "en")
+
+
+def _language(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in SITE_LANGUAGES:
+        raise ValueError(f"{name} must be one of {', '.join(SITE_LANGUAGES)}")
+    return raw
 
 
 def environment() -> Mapping[str, str]:

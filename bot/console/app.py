@@ -32,6 +32,7 @@ share), :mod:`~bot.console.middleware` (the checks above), :mod:`~bot.console.vi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -48,10 +49,12 @@ from bot.console.middleware import (
     error_middleware,
     security_headers,
 )
-from bot.screening.criteria import Trial, load_trial
+from bot.screening.criteria import CriteriaError, Trial, load_trial
 from bot.settings import Settings
 from bot.store.db import make_session_factory
 from bot.store.transcripts import TrackerStore
+
+logger = logging.getLogger(__name__)
 
 #: ``CONSOLE`` is the application key of the :class:`Console` (tests read it).
 __all__ = ["CONSOLE", "make_app", "views"]
@@ -63,6 +66,7 @@ def make_app(
     engine: Engine,
     tracker: TrackerStore | None = None,
     trial: Trial | None = None,
+    trial_zh: Trial | None = None,
     hasher: PasswordHasher | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> web.Application:
@@ -73,19 +77,23 @@ def make_app(
         engine: The application database (already migrated).
         tracker: Rasa's tracker store; by default ``settings.tracker_db_url``.
         trial: The criteria; by default the project's trial file.
+        trial_zh: The same criteria in Chinese wording; by default the project's
+            wording file, when it exists and matches ``trial`` (else English).
         hasher: The password hasher; by default argon2id (``staff.make_hasher``).
         clock: The current time; by default the system clock (UTC).
 
     Returns:
         The aiohttp application.
     """
+    trial = trial or load_trial()
     console = Console(
         settings=settings,
         factory=make_session_factory(engine),
         tracker=tracker
         if tracker is not None
         else TrackerStore(settings.tracker_db_url),
-        trial=trial or load_trial(),
+        trial=trial,
+        trial_zh=trial_zh or chinese_wording(trial),
         hasher=hasher or staff.make_hasher(),
     )
     if clock is not None:
@@ -99,3 +107,22 @@ def make_app(
     # aiohttp 3.9 types this signal's callbacks wrongly (aiosignal's generic).
     app.on_response_prepare.append(security_headers)  # type: ignore[arg-type]
     return app
+
+
+def chinese_wording(trial: Trial) -> Trial:
+    """The project's Chinese wording of ``trial``, or ``trial`` itself when the
+    wording file is missing, broken or words another version of the criteria.
+
+    The console then shows English where Chinese is missing rather than failing.
+    """
+    try:
+        worded = load_trial(language="zh")
+    except CriteriaError as exc:
+        logger.warning("console: no Chinese criteria wording, using English (%s)", exc)
+        return trial
+    same = (
+        worded.version == trial.version
+        and [c.id for c in worded.criteria] == [c.id for c in trial.criteria]
+        and [q.id for q in worded.questions] == [q.id for q in trial.questions]
+    )
+    return worded if same else trial

@@ -6,6 +6,7 @@ Content-Security-Policy needs no ``unsafe-inline``. Every label is escaped.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from markupsafe import Markup, escape
@@ -21,6 +22,7 @@ def bar_chart(
     label_width: int = 230,
     bar_height: int = 22,
     colour: str | None = None,
+    empty: str = "No data",
 ) -> Markup:
     """A horizontal bar chart with a label and a count on each bar.
 
@@ -32,6 +34,7 @@ def bar_chart(
         bar_height: Height of one bar.
         colour: One colour for every bar; by default the bars cycle through a
             small palette.
+        empty: What an empty chart says (in the page's language).
 
     Returns:
         The ``<svg>`` element, safe to insert into a template.
@@ -48,7 +51,8 @@ def bar_chart(
     ]
     if not items:
         parts.append(
-            f'<text x="0" y="{bar_height}" font-size="14" fill="#555">No data</text>'
+            f'<text x="0" y="{bar_height}" font-size="14" fill="#555">'
+            f"{escape(empty)}</text>"
         )
     for index, (label, value) in enumerate(items):
         y = gap + index * (bar_height + gap)
@@ -72,5 +76,19 @@ def bar_chart(
     return Markup("".join(parts))
 
 
+def _width(char: str) -> int:
+    # A Chinese character is about as wide as two Latin letters.
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
 def _shorten(label: str, limit: int = 34) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+    """``label`` cut to about ``limit`` Latin letters' width, with an ellipsis."""
+    if sum(_width(c) for c in label) <= limit:
+        return label
+    kept, used = [], 0
+    for char in label:
+        if used + _width(char) > limit - 1:
+            break
+        kept.append(char)
+        used += _width(char)
+    return "".join(kept) + "…"

@@ -23,6 +23,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import staff, vocab
+from bot.console import i18n
 from bot.screening.criteria import Trial
 from bot.settings import Settings
 from bot.store.db import session_scope
@@ -31,17 +32,21 @@ from bot.store.transcripts import TrackerStore
 
 HERE = Path(__file__).parent
 
-#: Messages shown after a redirect, by key (never text taken from the request).
-FLASH = {
-    "status": "Status changed.",
-    "note": "Note added.",
-    "assigned": "Assignee changed.",
-    "user_created": "Account created.",
-    "user_updated": "Account updated.",
-    "user_unchanged": "Nothing to change.",
-    "signed_out": "You are signed out.",
-    "expired": "Your session timed out. Please sign in again.",
-}
+#: Messages shown after a redirect, by key (never text taken from the request);
+#: the texts are the catalogue's ``flash.<key>``.
+FLASH = frozenset(
+    {
+        "status",
+        "note",
+        "assigned",
+        "user_created",
+        "user_updated",
+        "user_unchanged",
+        "signed_out",
+        "expired",
+        "language",
+    }
+)
 
 
 @dataclass
@@ -52,6 +57,8 @@ class Staff:
     username: str
     role: str
     csrf_token: str
+    #: The console language the account chose, or ``None`` (the site's).
+    language: str | None = None
 
     def can(self, permission: str) -> bool:
         """Whether the role has ``permission``."""
@@ -66,7 +73,9 @@ class Console:
         settings: The settings.
         factory: Session factory of the application database.
         tracker: Rasa's tracker store (transcripts), or ``None``.
-        trial: The trial's criteria.
+        trial: The trial's criteria (English wording: codes, registry texts).
+        trial_zh: The same criteria in Chinese wording (the English trial when
+            the Chinese wording file is missing).
         hasher: The password hasher.
         clock: The current time (replaceable in tests).
     """
@@ -76,6 +85,7 @@ class Console:
     tracker: TrackerStore | None
     trial: Trial
     hasher: PasswordHasher
+    trial_zh: Trial | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     templates: jinja2.Environment = field(init=False)
     css: str = field(init=False)
@@ -99,11 +109,12 @@ class Console:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        if self.trial_zh is None:
+            self.trial_zh = self.trial
         self.templates.filters["dt"] = format_datetime
         self.templates.filters["day"] = format_day
         self.templates.globals.update(
-            STATUS_LABELS=staff.STATUS_LABELS,
-            OUTCOME_LABELS=staff.OUTCOME_LABELS,
+            LANGUAGES=i18n.LANGUAGES,
             OUTCOMES=vocab.OUTCOMES,
             STATUSES=vocab.REFERRAL_STATUSES,
             ROLES=vocab.STAFF_ROLES,
@@ -126,6 +137,45 @@ class Console:
         """The sign-in form's double-submit CSRF cookie."""
         return "__Host-console_login" if self.cookie_secure else "console_login"
 
+    def language(self, request: web.Request) -> str:
+        """The language of this request's pages (decided once per request).
+
+        Signed in: the account's choice, else the one made before sign-in (the
+        cookie), else the site's. Before sign-in: the cookie, else the browser's
+        ``Accept-Language``, else the site's.
+        """
+        chosen: str | None = request.get("language")
+        if chosen:
+            return chosen
+        who: Staff | None = request.get("staff")
+        cookie = request.cookies.get(i18n.LANGUAGE_COOKIE)
+        if who is not None:
+            chosen = i18n.choose_language(
+                account=who.language,
+                cookie=cookie,
+                accept_language=None,
+                site=self.settings.site_language,
+            )
+        else:
+            chosen = i18n.choose_language(
+                account=None,
+                cookie=cookie,
+                accept_language=request.headers.get("Accept-Language"),
+                site=self.settings.site_language,
+            )
+        request["language"] = chosen
+        return chosen
+
+    def t(self, request: web.Request) -> i18n.Translator:
+        """The catalogue of this request's language."""
+        return i18n.Translator(self.language(request))
+
+    def wording(self, request: web.Request) -> Trial:
+        """The criteria worded in this request's language (rules are the same)."""
+        if self.language(request) == "zh" and self.trial_zh is not None:
+            return self.trial_zh
+        return self.trial
+
     def render(
         self,
         request: web.Request,
@@ -136,15 +186,32 @@ class Console:
     ) -> web.Response:
         """Render a template into an HTML response."""
         who: Staff | None = request.get("staff")
-        message = FLASH.get(request.query.get("msg", ""))
-        html = self.templates.get_template(template).render(
-            css=Markup(self.css),
-            staff=who,
-            csrf_token=who.csrf_token if who else "",
-            flash=message,
-            path=request.path,
-            **context,
-        )
+        t = self.t(request)
+        key = request.query.get("msg", "")
+        message = t(f"flash.{key}") if key in FLASH else None
+        page: dict[str, Any] = {
+            "t": t,
+            "lang": t.language,
+            "css": Markup(self.css),
+            "staff": who,
+            "csrf_token": who.csrf_token if who else "",
+            "flash": message,
+            "path": request.path,
+            # Where the language switch comes back to: this page, when it can
+            # be loaded again (a page shown after a form was sent cannot).
+            "here": (
+                str(
+                    request.rel_url.with_query(
+                        [(k, v) for k, v in request.query.items() if k != "msg"]
+                    )
+                )
+                if request.method == "GET"
+                else "/referrals"
+            ),
+            "login_next": request.query.get("next", "/referrals"),
+        }
+        page.update(context)
+        html = self.templates.get_template(template).render(**page)
         return web.Response(text=html, status=status, content_type="text/html")
 
 

@@ -32,33 +32,39 @@ async def error_middleware(
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
+        t = console.t(request)
         messages = {
-            400: "The request could not be understood.",
-            401: "Please sign in.",
-            403: "You do not have permission to do this.",
-            404: "Not found.",
-            405: "This page does not accept that kind of request.",
-            413: "What you sent is too large. Notes may have at most "
-            f"{staff.NOTE_MAX_CHARS:,} characters.",
+            400: t("error.m400"),
+            401: t("error.m401"),
+            403: t("error.m403"),
+            404: t("error.m404"),
+            405: t("error.m405"),
+            413: t("error.m413", max=f"{staff.NOTE_MAX_CHARS:,}"),
         }
+        title_key = f"error.title_{exc.status}"
+        if t.has(title_key):
+            title = t(title_key)
+        else:
+            title = exc.reason if t.language == "en" else t("error.title_other")
         text = exc.text if getattr(exc, "console_message", False) else None
         return console.render(
             request,
             "error.html",
             status=exc.status,
-            title=exc.reason,
+            title=title,
             message=text or messages.get(exc.status, exc.reason),
         )
     except asyncio.CancelledError:
         raise
     except Exception:
         logger.exception("error handling %s %s", request.method, request.path)
+        t = console.t(request)
         return console.render(
             request,
             "error.html",
             status=500,
-            title="Something went wrong",
-            message="The error was logged. Please try again, or tell the admin.",
+            title=t("error.title_500"),
+            message=t("error.m500"),
         )
 
 
@@ -87,7 +93,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if getattr(request.match_info, "http_exception", None) is not None:
         return await handler(request)
     if request.method not in SAFE_METHODS and not _same_origin(request):
-        raise forbidden("Cross-site request refused.")
+        raise forbidden(console.t(request)("error.cross_site"))
     if getattr(route_handler, "public", False):
         return await handler(request)
     permission = getattr(route_handler, "permission", None)
@@ -101,7 +107,11 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         if row is None:
             return None, state.expired
         return Staff(
-            row.user.id, row.user.username, row.user.role, row.csrf_token
+            row.user.id,
+            row.user.username,
+            row.user.role,
+            row.csrf_token,
+            row.user.language,
         ), False
 
     who, expired = await asyncio.to_thread(with_session, console, load)
@@ -113,10 +123,11 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
             response = web.HTTPSeeOther(f"/login?{urlencode(query)}")
             response.del_cookie(console.session_cookie, path="/")
             raise response
-        exc = web.HTTPUnauthorized(text="Your session has ended. Please sign in again.")
+        exc = web.HTTPUnauthorized(text=console.t(request)("error.session_ended"))
         exc.console_message = True  # type: ignore[attr-defined]
         raise exc
     request["staff"] = who
+    t = console.t(request)
     if permission is None or not who.can(permission):
         await asyncio.to_thread(
             with_session,
@@ -131,15 +142,12 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
                 role=who.role,
             ),
         )
-        raise forbidden(f"Your role ({who.role}) does not allow this.")
+        raise forbidden(t("error.role_denied", role=who.role))
     if request.method not in SAFE_METHODS:
         form = await request.post()
         sent = str(form.get("csrf_token") or request.headers.get("X-CSRF-Token") or "")
         if not sent or not same_secret(sent, who.csrf_token):
-            raise forbidden(
-                "The form had expired or was not sent by the console. Reload the "
-                "page and try again."
-            )
+            raise forbidden(t("error.csrf"))
     return await handler(request)
 
 

@@ -11,6 +11,12 @@ Delivery is at least once: if the process dies between the SMTP server accepting
 message and the commit that marks it sent, it is sent again. Each message carries a
 stable ``Message-ID`` so a mail client can recognise the duplicate.
 
+A referral e-mail is written in the site's language (``SITE_LANGUAGE``, Chinese for
+the Beijing site) from the console's catalogues (``email.subject``, ``email.body``)
+when it is sent, and the row is updated to the text sent. It carries the reference,
+the outcome code (with its label) and the console link: no health or contact
+detail, in any language.
+
 Logs name messages by id and screening reference only, never an address or a body.
 """
 
@@ -30,9 +36,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from bot import vocab
+from bot.console.i18n import Translator
 from bot.settings import Settings, load_settings
 from bot.store.db import make_engine, make_session_factory, session_scope
-from bot.store.models import OutboxMessage, utcnow
+from bot.store.models import OutboxMessage, Screening, utcnow
+from bot.store.repository import referral_link
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +88,49 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_BASE * 2.0**attempts, BACKOFF_CAP)
 
 
+def referral_email(
+    settings: Settings, reference: str, outcome: str | None
+) -> tuple[str, str]:
+    """The subject and body of a referral notification in the site's language.
+
+    Args:
+        settings: ``SITE_LANGUAGE`` and the console's address.
+        reference: The screening reference.
+        outcome: The screening's outcome code (shown as it is, with its label).
+
+    Returns:
+        ``(subject, body)``.
+    """
+    t = Translator(settings.site_language)
+    code = outcome or ""
+    label = t(f"outcome.{code}") if t.has(f"outcome.{code}") else code
+    subject = t("email.subject", reference=reference)
+    body = t(
+        "email.body",
+        reference=reference,
+        outcome=code,
+        outcome_label=label,
+        link=referral_link(settings, reference),
+    )
+    return subject, body
+
+
+def _write_in_site_language(
+    session: Session, message: OutboxMessage, settings: Settings
+) -> None:
+    """Reword a referral e-mail in the site's language (the row keeps what is sent)."""
+    if message.kind != vocab.OUTBOX_REFERRAL_EMAIL or not message.reference:
+        return
+    found = session.execute(
+        select(Screening.outcome).where(Screening.reference == message.reference)
+    ).first()
+    if found is None:  # erased meanwhile: send what was queued
+        return
+    message.subject, message.body = referral_email(
+        settings, message.reference, found[0]
+    )
+
+
 def deliver_outbox(
     session_factory: Callable[[], Session],
     settings: Settings,
@@ -120,6 +172,7 @@ def deliver_outbox(
                 if message is None:  # sent or claimed by another worker meanwhile
                     continue
                 attempted += 1
+                _write_in_site_language(session, message, settings)
                 try:
                     if smtp is None:
                         smtp = _connect(settings)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import vocab
+from bot.screening.language import LANGUAGES as CONSOLE_LANGUAGES
 from bot.settings import Settings
 from bot.staff.audit import audit
 from bot.staff.sessions import end_user_sessions
@@ -282,3 +283,24 @@ def active_users(session: Session) -> list[StaffUser]:
             .order_by(StaffUser.username)
         ).scalars()
     )
+
+
+def set_language(session: Session, user: StaffUser, language: str) -> bool:
+    """Remember the console language ``user`` chose (``"zh"`` or ``"en"``).
+
+    A display preference, not a change to the account's rights, so it is not
+    audited.
+
+    Returns:
+        Whether it changed.
+
+    Raises:
+        StaffError: Not a language the console speaks.
+    """
+    if language not in CONSOLE_LANGUAGES:
+        raise StaffError("Unknown language.")
+    if user.language == language:
+        return False
+    user.language = language
+    session.flush()
+    return True

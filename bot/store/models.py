@@ -47,6 +47,7 @@ from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
 
 from bot import vocab
+from bot.screening.language import LANGUAGES
 
 if TYPE_CHECKING:
     from cryptography.fernet import Fernet
@@ -291,7 +292,10 @@ class StaffUser(Base):
     """A study team member who signs in to the console."""
 
     __tablename__ = "staff_users"
-    __table_args__ = (_one_of("role", vocab.STAFF_ROLES, "role"),)
+    __table_args__ = (
+        _one_of("role", vocab.STAFF_ROLES, "role"),
+        _one_of("language", LANGUAGES, "language"),
+    )
 
     id = Column(Integer, primary_key=True)
     username = Column(String(64), nullable=False, unique=True)
@@ -302,6 +306,9 @@ class StaffUser(Base):
     #: Accounts are deactivated, not deleted, so the audit trail keeps its actors.
     is_active = Column(Boolean, nullable=False, default=True)
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    #: The console language the person chose ("zh" or "en"); ``None``: not chosen
+    #: yet, the site's language (``SITE_LANGUAGE``) applies.
+    language = Column(String(8))
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.username} {self.role}>"

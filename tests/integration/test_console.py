@@ -7,6 +7,7 @@ covered by the access-control tests without touching them.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html
 import io
 import json
@@ -64,6 +65,14 @@ class Client:
         page = self.get("/referrals")
         match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
         self.csrf = match.group(1) if match else ""
+
+
+@pytest.fixture
+def staff_world(staff_world):
+    """These tests read the English console; the site's language (the default of
+    every account that has not chosen) is Chinese unless set otherwise."""
+    staff_world.settings = dataclasses.replace(staff_world.settings, site_language="en")
+    return staff_world
 
 
 def signed_in(console: ConsoleHandle, role: str) -> Client:

@@ -126,7 +126,7 @@ async def erase_submit(request: web.Request) -> web.StreamResponse:
                 status=400,
                 report=None,
                 value=reference,
-                error="Type the reference twice to confirm the deletion.",
+                error=console.t(request)("erase.mismatch"),
             )
         report = erase_person(
             session, console.tracker, reference, actor=who.username, now=console.clock()
@@ -138,7 +138,7 @@ async def erase_submit(request: web.Request) -> web.StreamResponse:
                 status=404,
                 report=None,
                 value=reference,
-                error="No screening has that reference.",
+                error=console.t(request)("erase.not_found"),
             )
         return console.render(
             request, "admin_erase.html", report=report, error=None, value=""

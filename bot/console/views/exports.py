@@ -10,11 +10,13 @@ from bot.console.context import CONSOLE, Staff, in_thread, route
 from bot.console.middleware import forbidden
 from bot.reports import export
 
+#: The formats offered, by code, with the catalogue key of their description.
+#: The exports themselves do not depend on the console's language.
 EXPORT_CHOICES = {
-    "json": "JSON: every screening with outcome and answers",
-    "csv": "CSV for REDCap: one row per screening",
-    "redcap-dictionary": "REDCap data dictionary for the CSV (no patient data)",
-    "fhir": "FHIR R4 Bundle: ResearchStudy, ResearchSubject, QuestionnaireResponse",
+    "json": "exports.json",
+    "csv": "exports.csv",
+    "redcap-dictionary": "exports.redcap_dictionary",
+    "fhir": "exports.fhir",
 }
 
 
@@ -39,10 +41,10 @@ async def exports_download(request: web.Request) -> web.StreamResponse:
             "exports.html",
             status=400,
             choices=EXPORT_CHOICES,
-            error="Choose one of the formats.",
+            error=console.t(request)("exports.choose"),
         )
     if with_contacts and not who.can(staff.EXPORT_CONTACTS):
-        raise forbidden(f"Your role ({who.role}) cannot export contact details.")
+        raise forbidden(console.t(request)("exports.contacts_denied", role=who.role))
 
     def work(session: Session) -> web.StreamResponse:
         now = console.clock()

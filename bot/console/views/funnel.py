@@ -9,6 +9,15 @@ from bot import staff, vocab
 from bot.console.charts import bar_chart
 from bot.console.context import CONSOLE, in_thread, route
 from bot.reports import funnel
+from bot.screening.criteria import Trial
+
+
+def _question_label(wording: Trial, fact_id: str, label: str) -> str:
+    """A question's label in the page's wording (the funnel's own when unknown)."""
+    try:
+        return wording.question(fact_id).label
+    except KeyError:
+        return label
 
 
 @route("GET", "/funnel", permission=staff.VIEW)
@@ -29,15 +38,21 @@ async def funnel_page(request: web.Request) -> web.StreamResponse:
             channel=channel,
             now=console.clock(),
         )
+        t = console.t(request)
+        wording = console.wording(request)
         stages = [
-            ("Conversations started", result.totals["started"]),
-            ("Consented to screening", result.totals["consented"]),
-            ("Completed", result.totals["completed"]),
-            ("Referred to the team", result.totals["referred"]),
+            (t("funnel.stage_started"), result.totals["started"]),
+            (t("funnel.stage_consented"), result.totals["consented"]),
+            (t("funnel.stage_completed"), result.totals["completed"]),
+            (t("funnel.stage_referred"), result.totals["referred"]),
         ]
-        outcomes = [
-            (staff.OUTCOME_LABELS[o], result.totals[o]) for o in vocab.OUTCOMES
-        ] + [("Still running", result.totals["running"])]
+        outcomes = [(t(f"outcome.{o}"), result.totals[o]) for o in vocab.OUTCOMES] + [
+            (t("funnel.still_running"), result.totals["running"])
+        ]
+        drop = [
+            (_question_label(wording, fact_id, label), count)
+            for fact_id, label, count in result.drop_off
+        ]
         return console.render(
             request,
             "funnel.html",
@@ -45,18 +60,24 @@ async def funnel_page(request: web.Request) -> web.StreamResponse:
             columns=funnel.COLUMNS,
             stage_chart=bar_chart(
                 stages,
-                title="Funnel stages",
+                title=t("funnel.chart_stages"),
                 colour="#2f5d8a",
                 width=500,
                 label_width=180,
+                empty=t("funnel.no_data"),
             ),
             outcome_chart=bar_chart(
-                outcomes, title="Screening outcomes", width=500, label_width=150
+                outcomes,
+                title=t("funnel.chart_outcomes"),
+                width=500,
+                label_width=150,
+                empty=t("funnel.no_data"),
             ),
             drop_chart=bar_chart(
-                [(label, count) for _, label, count in result.drop_off],
-                title="Where screenings stopped",
+                drop,
+                title=t("funnel.chart_drop"),
                 colour="#a8652a",
+                empty=t("funnel.no_data"),
             ),
             raw=dict(request.query),
             problems=problems,

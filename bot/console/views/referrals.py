@@ -10,14 +10,56 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot import staff
 from bot.console.context import CONSOLE, Staff, in_thread, route
+from bot.console.i18n import Translator
 from bot.reports import review
+from bot.screening.criteria import Question
 from bot.store.models import (
+    Answer,
     Referral,
     Screening,
     StaffNote,
     StaffUser,
     StatusChange,
 )
+
+
+def answer_text(t: Translator, question: Question, answer: Answer | None) -> str:
+    """An answer's normalized value in the page's language.
+
+    English reads exactly as :func:`bot.reports.review.format_value` (the exports
+    use it too); Chinese puts the catalogue's words around the same dates and
+    numbers, and the choice labels of the Chinese wording.
+    """
+    if answer is None:
+        return t("referral.not_asked")
+    value, unknown = answer.normalized, bool(answer.unknown)
+    if t.language == "en":
+        return review.format_value(question, value, unknown)
+    if unknown or value is None:
+        return t("value.unknown")
+    if question.type == "yes_no" and str(value) in review.YES_NO_LABELS:
+        return t(f"value.{value}")
+    if (
+        question.type == "number"
+        and question.unit in ("years", "points")
+        and isinstance(value, (int, float))
+        and not isinstance(value, bool)
+    ):
+        return t(f"value.{question.unit}", number=review.format_number(value))
+    if question.type == "time_ago" and isinstance(value, dict):
+        if value.get("never"):
+            return t("value.never")
+        earliest, latest = value.get("earliest"), value.get("latest")
+        if earliest and latest:
+            if earliest == latest:
+                return t("value.on", date=earliest)
+            return t("value.between", earliest=earliest, latest=latest)
+        if latest:
+            return t("value.on_or_before", date=latest)
+        if earliest:
+            return t("value.on_or_after", date=earliest)
+        return t("value.unknown")
+    return review.format_value(question, value, unknown)
 
 
 @route("GET", "/referrals", permission=staff.VIEW)
@@ -95,15 +137,15 @@ def _referral_page(
         if console.tracker is not None
         else None
     )
+    t = console.t(request)
+    wording = console.wording(request)
     answers = review.current_answers(screening)
+
+    def value_of(question: Question) -> str:
+        return answer_text(t, question, answers.get(question.id))
+
     all_answers = [
-        (
-            q,
-            answers[q.id],
-            review.format_value(q, answers[q.id].normalized, answers[q.id].unknown),
-        )
-        for q in console.trial.questions
-        if q.id in answers
+        (q, answers[q.id], value_of(q)) for q in wording.questions if q.id in answers
     ]
     corrections = sum(1 for a in screening.answers if a.superseded)
     return console.render(
@@ -112,8 +154,9 @@ def _referral_page(
         status=status,
         referral=referral,
         screening=screening,
-        rows=review.criteria_summary(console.trial, screening),
-        investigator=review.investigator_note(console.trial),
+        rows=review.criteria_summary(wording, screening),
+        value_of=value_of,
+        investigator=review.investigator_note(wording),
         all_answers=all_answers,
         corrections=corrections,
         transcript=transcript,
@@ -228,7 +271,11 @@ async def referral_assignee(request: web.Request) -> web.StreamResponse:
         assignee = session.get(StaffUser, int(raw)) if raw.isdigit() else None
         if raw and assignee is None:
             return _referral_page(
-                request, session, referral, status=400, error="Unknown staff member."
+                request,
+                session,
+                referral,
+                status=400,
+                error=console.t(request)("referral.unknown_staff"),
             )
         try:
             staff.assign(session, referral, assignee, actor=actor, now=console.clock())

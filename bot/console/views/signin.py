@@ -1,4 +1,5 @@
-"""Sign-in and sign-out pages; the home page redirects to the queue."""
+"""Sign-in and sign-out pages, the language switch; the home page redirects to
+the queue."""
 
 from __future__ import annotations
 
@@ -9,8 +10,14 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from bot import staff
-from bot.console.context import CONSOLE, Staff, route, with_session
+from bot.console import i18n
+from bot.console.context import CONSOLE, Staff, in_thread, route, with_session
 from bot.console.middleware import same_secret, set_cookie
+from bot.staff.accounts import set_language
+from bot.store.models import StaffUser
+
+#: How long the language cookie is kept (a year).
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
 def _safe_next(value: str | None) -> str:
@@ -25,6 +32,10 @@ def _login_page(
     request: web.Request, *, status: int = 200, error: str | None = None
 ) -> web.Response:
     console = request.app[CONSOLE]
+    # The switch on the sign-in page is a link (?lang=zh): it only sets a cookie.
+    chosen = i18n.normalize(request.query.get("lang"))
+    if chosen:
+        request["language"] = chosen
     token = secrets.token_urlsafe(32)
     response = console.render(
         request,
@@ -36,6 +47,14 @@ def _login_page(
         lockout=(console.settings.login_max_failures, console.settings.lockout_minutes),
     )
     set_cookie(console, response, console.login_cookie, token, max_age=3600)
+    if chosen:
+        set_cookie(
+            console,
+            response,
+            i18n.LANGUAGE_COOKIE,
+            chosen,
+            max_age=LANGUAGE_COOKIE_SECONDS,
+        )
     return response
 
 
@@ -56,10 +75,13 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         return _login_page(
             request,
             status=403,
-            error="The sign-in form had expired. Please try again.",
+            error=console.t(request)("login.expired_form"),
         )
     username = str(form.get("username") or "")
     password = str(form.get("password") or "")
+    # A language chosen on the sign-in page becomes the account's, unless the
+    # account already has one.
+    chosen = i18n.normalize(request.cookies.get(i18n.LANGUAGE_COOKIE))
 
     def work(session: Session) -> tuple[str, str] | None:
         now = console.clock()
@@ -74,6 +96,8 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         )
         if result.user is None:  # not result.ok
             return None
+        if chosen and result.user.language is None:
+            set_language(session, result.user, chosen)
         old = request.cookies.get(console.session_cookie)
         staff.end_session(session, old)
         return staff.start_session(session, result.user, now)
@@ -83,9 +107,11 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         return _login_page(
             request,
             status=401,
-            error="Sign-in failed. Check the username and password. After "
-            f"{console.settings.login_max_failures} failed attempts an account is "
-            f"locked for {console.settings.lockout_minutes} minutes.",
+            error=console.t(request)(
+                "login.failed",
+                failures=console.settings.login_max_failures,
+                minutes=console.settings.lockout_minutes,
+            ),
         )
     token, _ = started
     response = web.HTTPSeeOther(_safe_next(str(form.get("next") or "")))
@@ -115,3 +141,35 @@ async def logout(request: web.Request) -> web.StreamResponse:
 async def home(request: web.Request) -> web.StreamResponse:
     """The queue is the home page."""
     raise web.HTTPSeeOther("/referrals")
+
+
+@route("POST", "/language", permission=staff.VIEW)
+async def choose_language(request: web.Request) -> web.StreamResponse:
+    """The 中文 / English switch: remember the choice on the account (and in a
+    cookie, for the sign-in page), then go back to the page it was made on."""
+    console = request.app[CONSOLE]
+    who: Staff = request["staff"]
+    form = await request.post()
+    chosen = i18n.normalize(str(form.get("language") or ""))
+    if chosen is None:
+        exc = web.HTTPBadRequest(text=console.t(request)("error.unknown_language"))
+        exc.console_message = True  # type: ignore[attr-defined]
+        raise exc
+    back = _safe_next(str(form.get("next") or ""))
+
+    def work(session: Session) -> web.StreamResponse:
+        user = session.get(StaffUser, who.user_id)
+        if user is None:
+            raise web.HTTPNotFound()
+        set_language(session, user, chosen)
+        response = web.HTTPSeeOther(back)
+        set_cookie(
+            console,
+            response,
+            i18n.LANGUAGE_COOKIE,
+            chosen,
+            max_age=LANGUAGE_COOKIE_SECONDS,
+        )
+        return response
+
+    return await in_thread(request, work)
