@@ -54,7 +54,10 @@ PAST_ONLY_ZH = (
 )
 
 #: Fillers before an answer: "嗯，没有", "那个……有".
-FILLER_ZH = r"^(?:(?:嗯+|呃+|额+|哦+|噢+|啊+|唉+|哎+|那个|这个|其实|说实话|老实说|怎么说呢)[,，.。…\s]*)+"
+FILLER_ZH = (
+    r"^(?:(?:嗯+|呃+|额+|哦+|噢+|啊+|唉+|哎+|那个|这个|其实|说实话|老实说|怎么说呢)"
+    r"[,，.。…\s]*)+"
+)
 
 #: An answer word opening the answer, and the particles that may follow it.
 YES_LEAD_ZH = (
@@ -70,7 +73,10 @@ NO_LEAD_ZH = (
 LEAD_END_ZH = r"(?=$|[,，.。;；!！?？~\s]|啊|呀|啦|哦|喔|的|呢|过|了)"
 
 #: Subjects before a short answer ("我没有", "他从来没有过").
-SUBJECT_ZH = r"(?:我|他|她|我们|病人|患者|我爸|我妈|我爱人|老人|孩子)?(?:也|都|还|就|确实|之前|以前)?"
+SUBJECT_ZH = (
+    r"(?:我|他|她|我们|病人|患者|我爸|我妈|我爱人|老人|孩子)?"
+    r"(?:也|都|还|就|确实|之前|以前)?"
+)
 
 #: Consent to an offer: "好的", "可以", "开始吧", "来吧"; declining: "不用了", "算了吧".
 AGREE_ZH = (
