@@ -211,9 +211,9 @@ class ZhTimeScan:
             interval = handler(m)
             if interval is None:
                 return m.group()
-            if interval is not False:
+            if isinstance(interval, Interval):
                 self.out.found.append(interval)
-            return " ; "
+            return " ; "  # False: a time, but no usable one (bad or future)
 
         self.s = re.sub(pattern, replace, self.s)
 
