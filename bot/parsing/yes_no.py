@@ -91,6 +91,8 @@ _ZH_WHETHER = re.compile(WHETHER_ZH)
 #: "没问题" opens with 没 but is no "no" ("no problem"); "不错", "不客气" neither.
 #: ("没错", "that's right", is a yes: see YES_LEAD_ZH.)
 _ZH_NOT_NO = re.compile(r"没问题|不错|不客气")
+#: Being free or busy ("上午有空", "周末没时间"): a best time to call, no answer.
+_ZH_FREE = re.compile(r"[有没]空|[有没]时间|有人接|没人接")
 _ZH_RIGHT = re.compile(rf"^(?:没错|确实){LEAD_END_ZH}")
 _ZH_YES_LEAD = re.compile(rf"^{SUBJECT_ZH}(?:{YES_LEAD_ZH}){LEAD_END_ZH}")
 #: A no word opening the answer: "没有，从来没做过", "没乙肝", "我从来没有过".
@@ -146,7 +148,7 @@ def _zh_yes_no(answer: Answer, low: str, consent: bool) -> Parsed | None:
     if _ZH_NAME.match(s):
         return None  # a name, not a sentence
     # "有乙肝，不记得哪年": the "don't know" is about when, the verb still answers.
-    rest = _ZH_NOT_NO.sub(" ", UNKNOWN_RE.sub(" ", s))
+    rest = _ZH_FREE.sub(" ", _ZH_NOT_NO.sub(" ", UNKNOWN_RE.sub(" ", s)))
     if _ZH_NEG_CUE.search(rest):
         return answer.ok("no", cue=True)
     if _ZH_POS_CUE.search(rest):
