@@ -26,6 +26,7 @@ from bot.parsing.numbers import to_digits
 from bot.parsing.zh_lexicon import (
     FILLER_ZH,
     NO_LEAD_ZH,
+    NUMBER_ZH,
     UNKNOWN_ZH,
     WHETHER_ZH,
     YES_LEAD_ZH,
@@ -64,6 +65,7 @@ def _check(text: Any, test: Callable[[str], bool], name: str) -> bool:
 
 #: "有没有", "是不是": asking whether, no yes and no no ("不知道有没有").
 _WHETHER = re.compile(WHETHER_ZH)
+_NUMBER_ZH = re.compile(NUMBER_ZH)
 
 
 def has_unknown_phrase(low: str) -> bool:
@@ -74,7 +76,7 @@ def is_unknown_low(low: str) -> bool:
     if not low or not has_unknown_phrase(low) or CONFUSED_RE.search(low):
         return False
     rest = _WHETHER.sub(" ", UNKNOWN_RE.sub(" ", low))
-    if YES_NO_WORD.search(rest):
+    if YES_NO_WORD.search(rest) or _NUMBER_ZH.search(rest):
         return False
     return not DIGIT.search(to_digits(rest))
 
