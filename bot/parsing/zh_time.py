@@ -357,6 +357,23 @@ class ZhTimeScan:
         start = monday - timedelta(days=7)  # 上周, 上个星期, 上礼拜
         return Interval(start, start + timedelta(days=6))
 
+    def weekday(self, m: re.Match[str]) -> Interval | bool:
+        """ "上周三", "这周一", "星期五": that day (the most recent one when no week
+        is named)."""
+        wanted = "一二三四五六日".find(m.group("wd").replace("天", "日"))
+        t = self.today
+        monday = t - timedelta(days=t.weekday())
+        pre = m.group("pre")
+        if pre in ("上", "上上"):
+            day = monday - timedelta(days=7 * len(pre)) + timedelta(days=wanted)
+        elif pre in ("这", "本"):
+            day = monday + timedelta(days=wanted)
+            if day > t:
+                return self._future()
+        else:
+            day = t - timedelta(days=(t.weekday() - wanted) % 7)
+        return Interval(day, day)
+
     def this_year(self, m: re.Match[str]) -> Interval:
         return Interval(date(self.today.year, 1, 1), self.today)
 
@@ -379,6 +396,10 @@ class ZhTimeScan:
             rf"\s*月份?(?!前|以前|之前|内|以内|之内|了)"
             rf"(?:(?P<d>\d{{1,2}}|[{_CN}]{{1,3}})\s*[日号])?",
             self.month_day,
+        )
+        self.take(
+            r"(?P<pre>上上|上|这|本)?个?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天])",
+            self.weekday,
         )
         self.take(
             r"大前天|前天|昨天|昨儿|昨晚|今天|今儿|今早|今晚|这两天|这几天|最近几天|这些天"

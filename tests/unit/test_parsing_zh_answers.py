@@ -288,6 +288,10 @@ def _when(text: str) -> TimeAgo:
         ("十月份", date(2026, 10, 1), date(2026, 10, 31)),
         ("停了三个月了", date(2026, 8, 23), date(2026, 9, 22)),
         ("最近一个月内", date(2026, 11, 7), date(2026, 12, 7)),
+        # The screening date is a Monday.
+        ("上周三", date(2026, 12, 2), date(2026, 12, 2)),
+        ("上礼拜天停的", date(2026, 12, 6), date(2026, 12, 6)),
+        ("星期六", date(2026, 12, 5), date(2026, 12, 5)),
     ],
 )
 def test_time_ago_dates(text, earliest, latest):
@@ -365,6 +369,7 @@ def test_time_ago_vague_asks_when(text):
 def test_time_ago_future_and_bad_dates():
     assert parse_time_ago("明年打算去做", DAY).error == "future_date"
     assert parse_time_ago("2027年1月", DAY).error == "future_date"
+    assert parse_time_ago("这周五", DAY).error == "future_date"
     assert parse_time_ago("2025年13月", DAY).error == "not_understood"
 
 
