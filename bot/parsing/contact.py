@@ -25,6 +25,19 @@ _PHONE_TYPES = {
 }
 
 
+#: Digits said in Chinese ("一三八…", "幺" for 1 when reading numbers out).
+_ZH_DIGITS = str.maketrans("零〇一幺二两三四五六七八九", "0011223456789")
+_ZH_DIGIT_RUN = re.compile(
+    r"[零〇一幺二两三四五六七八九][零〇一幺二两三四五六七八九\s-]{6,}"
+)
+
+
+def _zh_digits(text: str) -> str:
+    """Runs of seven or more Chinese digits as ASCII digits: a number read out
+    ("一三八 一二三四 五六七八"). Shorter runs ("一两个") are left alone."""
+    return _ZH_DIGIT_RUN.sub(lambda m: m.group().translate(_ZH_DIGITS), text)
+
+
 @answer_parser("phone", questions=False)
 def parse_phone(answer: Answer, default_region: str = "CN") -> Parsed:
     """A phone number as E.164 ("+8613800138000"), validated with phonenumbers.
@@ -43,7 +56,7 @@ def parse_phone(answer: Answer, default_region: str = "CN") -> Parsed:
     """
     import phonenumbers
 
-    raw = unicodedata.normalize("NFKC", answer.low)
+    raw = _zh_digits(unicodedata.normalize("NFKC", answer.low))
     region = (default_region or "").upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         region = "ZZ"

@@ -137,12 +137,12 @@ def _two_digit_year(yy: int, today: date) -> int:
 
 
 @functools.lru_cache(maxsize=64)
-def _date_parser(screening: date) -> Any:
+def _date_parser(screening: date, language: str = "en") -> Any:
     """dateparser's DateDataParser, relative to the screening date (built on use)."""
     from dateparser.date import DateDataParser
 
     return DateDataParser(
-        languages=["en"],
+        languages=[language],
         settings={
             "RELATIVE_BASE": datetime(screening.year, screening.month, screening.day),
             "PREFER_DATES_FROM": "past",
@@ -171,6 +171,32 @@ def _dateparser_interval(fragment: str, screening: date) -> Interval | None:
     if data is None or data.date_obj is None:
         return None
     return _period_interval(data.date_obj.date(), data.period or "day", screening)
+
+
+#: Chinese words of time that dateparser may know when our rules did not.
+_ZH_TIME_CHARS = re.compile(r"[前年月日号周天]")
+
+
+def zh_dateparser_interval(s: str, screening: date) -> Interval | None:
+    """The fallback for Chinese: dateparser with ``languages=["zh"]`` on the run of
+    characters around a time word, after our own rules (bot.parsing.zh_time) found
+    nothing. Never a date after the screening date."""
+    for fragment in re.findall(r"[\w.]+", s):
+        if not _ZH_TIME_CHARS.search(fragment):
+            continue
+        try:
+            data = _date_parser(screening, "zh").get_date_data(fragment)
+        except Exception:  # noqa: BLE001 - dateparser may fail on odd input
+            logger.debug("dateparser failed", exc_info=True)
+            continue
+        if data is None or data.date_obj is None:
+            continue
+        interval = _period_interval(
+            data.date_obj.date(), data.period or "day", screening
+        )
+        if interval.earliest is not None and interval.earliest <= screening:
+            return interval
+    return None
 
 
 #: Stands for a time too long ago for a date (it is out of range, see time_ago).

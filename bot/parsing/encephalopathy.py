@@ -110,6 +110,101 @@ NEGATION_BEFORE = re.compile(
 )
 
 
+# Chinese: a stage or a grade ("肝性脑病II期", "3级", "一度"), and the words a
+# relative uses. A feature is negated by 没/不/无/未 just before it ("没有糊涂").
+_ZH_NUMERALS = {"零": 0, "〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+_ZH_GRADE = re.compile(
+    r"(?:肝性脑病|肝昏迷|脑病|west\s*haven)?\s*(?:第)?"
+    r"(iv|iii|ii|i|\d+(?:\.\d+)?|[零〇一二三四五])"
+    r"(?:\s*(?:到|至|-|~|或)\s*(iv|iii|ii|i|\d+|[一二三四五]))?\s*(?:期|级|度)"
+)
+_ZH_PHRASES: list[tuple[int, re.Pattern[str]]] = [
+    (
+        4,
+        re.compile(
+            r"叫不醒|喊不醒|叫也不醒|叫都不醒|怎么叫都不醒|弄不醒|昏迷|不省人事|人事不省"
+            r"|没有?反应|没意识|意识丧失|失去意识|对疼痛都?没反应"
+        ),
+    ),
+    (
+        3,
+        re.compile(
+            r"不知道(?:自己)?(?:在|是在)?(?:哪|什么地方)|分不清(?:自己)?(?:在)?(?:哪|什么地方)"
+            r"|不认识(?:人|家人|家里人|亲人|我|我们)|认不出(?:人|家人|我|我们)?|谁都不认识"
+            r"|(?:人|家人|家里人|亲人|我|我们|孩子)(?:也|都)?不认识"
+            r"|胡言乱语|说胡话|胡说八道|答非所问|说话颠三倒四|昏睡"
+            r"|(?:很|特别|非常|老是|总是|一直)(?:想睡|困|嗜睡|犯困)[^,.。;]*?(?:叫得醒|能叫醒|叫醒)"
+        ),
+    ),
+    (
+        2,
+        re.compile(
+            r"嗜睡|分不清(?:白天|黑夜|早上|晚上|日子|日期|时间|几点|今天)"
+            r"|不知道(?:今天)?(?:几号|几点|星期几|哪天|是哪天|哪一年|哪年|什么时候)"
+            r"|搞不清(?:时间|日期|几号)|性格(?:都)?变了|脾气(?:都)?变了|行为(?:反常|异常|怪异)"
+            r"|举止(?:反常|怪异)|扑翼样?震颤|说着话就睡着|说着说着就睡着|老是打瞌睡|总打瞌睡"
+            r"|(?:特别|非常|很|总是|老是)(?:困|犯困|想睡|没精神)"
+        ),
+    ),
+    (
+        1,
+        re.compile(
+            r"(?:有点|有些|有一点|稍微|轻微|轻度|偶尔)(?:糊涂|迷糊|犯糊涂|健忘|反应慢|迟钝)"
+            r"|白天(?:睡|睡觉|犯困|嗜睡)[^。;]{0,4}晚上(?:不睡|睡不着|不困|精神)"
+            r"|晚上(?:不睡|睡不着)[^。;]{0,4}白天(?:睡|犯困)|黑白颠倒|昼夜颠倒|睡眠颠倒"
+            r"|反应(?:比以前|比原来|比平时|变得?)?(?:有点|有些)?(?:慢|迟钝)|注意力不集中|注意力差|爱忘事|记性(?:变)?差"
+            r"|健忘|烦躁|易怒|脾气(?:变)?大|情绪(?:低落|不稳)"
+        ),
+    ),
+]
+_ZH_AMBIGUOUS = re.compile(r"糊涂|迷糊|犯困|想睡|神志不清|意识不清|不太清醒|不清醒")
+_ZH_NONE = re.compile(
+    r"^(?:没有?|无|都没有|没有这些|没有这种情况|没这情况)(?:$|[,，.。!！\s]|的|啊|呀)"
+    r"|很清醒|挺清醒|清醒|清楚|脑子(?:很|挺)?(?:清楚|好使|清醒)|正常|跟平常一样|和平时一样"
+    r"|跟以前一样|好好的|挺好的"
+)
+_ZH_NEGATION = re.compile(
+    r"(?:没有?|不|无|未|并没有?|从来没有?|从没|也没有?)(?:那么|太|怎么|很)?$"
+)
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def _zh_grade_token(token: str) -> float:
+    if token in _ZH_NUMERALS:
+        return float(_ZH_NUMERALS[token])
+    return _he_value(token)
+
+
+def _parse_zh(answer: Answer, s: str) -> Parsed | None:
+    """A Chinese answer: a stage or grade, or a relative's words; None: nothing."""
+    tokens = [t for m in _ZH_GRADE.finditer(s) for t in m.groups() if t]
+    if tokens:
+        values = list(dict.fromkeys(_zh_grade_token(t) for t in tokens))
+        if len(values) > 1:
+            return answer.fail("multiple_values", values=values)
+        if not values[0].is_integer() or values[0] > HE_GRADE_MAX:
+            return answer.fail("out_of_range", given_value=values[0])
+        return answer.ok(int(values[0]), source="grade")
+    matched: list[tuple[int, str]] = []
+    for grade, pattern in _ZH_PHRASES:
+        for m in pattern.finditer(s):
+            if not _ZH_NEGATION.search(s[: m.start()]):
+                matched.append((grade, m.group()))
+    if matched:
+        grade = max(g for g, _ in matched)
+        return answer.ok(grade, source="description", matched=[p for _, p in matched])
+    if any(not _ZH_NEGATION.search(s[: m.start()]) for m in _ZH_AMBIGUOUS.finditer(s)):
+        return answer.fail(
+            "not_understood", "parse_he_grade_which", possible_grades=[1, 2, 3]
+        )
+    if is_unknown_low(s):
+        return answer.unknown()
+    fine = any(not _ZH_NEGATION.search(s[: m.start()]) for m in _ZH_NONE.finditer(s))
+    if fine or _ZH_AMBIGUOUS.search(s):  # only negated: "没有糊涂"; not "不正常"
+        return answer.ok(0, source="description")
+    return None
+
+
 def _he_value(token: str) -> float:
     return float(ROMAN_GRADES[token]) if token in ROMAN_GRADES else float(token)
 
@@ -138,6 +233,10 @@ def parse_he_grade(answer: Answer) -> Parsed:
     Returns:
         ``value`` as int, or an error.
     """
+    if _HAN.search(answer.low):
+        zh = _parse_zh(answer, answer.low)
+        if zh is not None:
+            return zh
     s = to_digits(answer.low)
     tokens = [t for m in _HE_KEYWORD_GRADE.finditer(s) for t in m.groups() if t]
     bare = _HE_BARE_GRADE.fullmatch(s)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from bot.parsing.zh_lexicon import ANSWER_WORD_ZH, UNKNOWN_ZH
+
 #: Month names and abbreviations -> month number. Full names first, then the
 #: abbreviations, "sept" before "sep": joined into a regular expression, the longer
 #: form is tried first.
@@ -77,7 +79,7 @@ NO_WORDS = (
 #: A yes/no word left after removing the "don't know" phrases means a real answer
 #: ("yes, but I don't remember when").
 YES_NO_WORD = re.compile(
-    r"\b(?:ye+s+|yse|ye+a+h*|yep+|yup+|no+|nop+e*|nah+|never|none)\b|[是有没否]"
+    r"\b(?:ye+s+|yse|ye+a+h*|yep+|yup+|no+|nop+e*|nah+|never|none)\b|" + ANSWER_WORD_ZH
 )
 
 #: The phrases of "I don't know", "not sure", "no idea" (on normalized text).
@@ -95,7 +97,7 @@ UNKNOWN_RE = re.compile(
     r"|\bnever\s+(?:been\s+)?(?:told|checked|tested|measured)\b"
     r"|\bno\s*one\s+(?:told|knows)\b|\bnobody\s+(?:told|knows)\b"
     r"|\bwho\s+knows\b|\bbeats\s+me\b|\bnot\s+a\s+clue\b"
-    r"|不知道|不清楚|不确定|不记得|忘了|^\?+$"
+    r"|^\?+$|" + UNKNOWN_ZH
 )
 
 

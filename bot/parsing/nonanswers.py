@@ -23,6 +23,14 @@ from bot.parsing.base import (
 )
 from bot.parsing.lexicon import NO_WORDS, UNKNOWN_RE, YES_NO_WORD, YES_WORDS
 from bot.parsing.numbers import to_digits
+from bot.parsing.zh_lexicon import (
+    FILLER_ZH,
+    NO_LEAD_ZH,
+    NUMBER_ZH,
+    UNKNOWN_ZH,
+    WHETHER_ZH,
+    YES_LEAD_ZH,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +63,11 @@ def _check(text: Any, test: Callable[[str], bool], name: str) -> bool:
         return False
 
 
+#: "有没有", "是不是": asking whether, no yes and no no ("不知道有没有").
+_WHETHER = re.compile(WHETHER_ZH)
+_NUMBER_ZH = re.compile(NUMBER_ZH)
+
+
 def has_unknown_phrase(low: str) -> bool:
     return bool(UNKNOWN_RE.search(low))
 
@@ -62,8 +75,8 @@ def has_unknown_phrase(low: str) -> bool:
 def is_unknown_low(low: str) -> bool:
     if not low or not has_unknown_phrase(low) or CONFUSED_RE.search(low):
         return False
-    rest = UNKNOWN_RE.sub(" ", low)
-    if YES_NO_WORD.search(rest):
+    rest = _WHETHER.sub(" ", UNKNOWN_RE.sub(" ", low))
+    if YES_NO_WORD.search(rest) or _NUMBER_ZH.search(rest):
         return False
     return not DIGIT.search(to_digits(rest))
 
@@ -94,7 +107,8 @@ CONFUSED_RE = re.compile(
     r"|say\s+(?:that\s+)?again)\W*$"
     r"|\b(?:i\s+(?:have|'ve\s+got|got)\s+a|quick|one)\s+question\b"
     r"|\b(?:can|could|may)\s+i\s+ask\b|\bi\s+(?:want|would\s+like|'d\s+like)\s+to\s+ask\b"
-    r"|不明白|不懂|什么意思|啥意思"
+    r"|不明白|不懂|什么意思|啥意思|没看懂|没听懂|看不懂|听不懂|没明白|没太明白|什么叫"
+    r"|啥叫|是指什么|指的是什么|是啥|没理解"
 )
 #: Not wanting to answer: an honest answer, but not a value.
 DECLINED = re.compile(
@@ -123,7 +137,30 @@ _QUESTION_LEAD = re.compile(
     r"|(?:you|u)\s+mean\b)"
 )
 _QUESTION_WORD = re.compile(rf"^(?:{_WH}|{_AUX}|(?:you|u)\s+mean|or)\b")
-_ZH_QUESTION = re.compile(r"什么|为什么|怎么|哪|谁|吗[?？]?$|呢[?？]?$")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+#: A Chinese answer word standing alone at the start ("有，为什么问这个?"): an answer.
+_ZH_ANSWER_LEAD = re.compile(
+    rf"^(?:{FILLER_ZH})?(?:{YES_LEAD_ZH}|{NO_LEAD_ZH}|{UNKNOWN_ZH})"
+    r"(?=$|[,，.。;；!！\s]|了|啊|呀|的)"
+)
+#: Ends like a question: "…吗", "…吗?", "…么?", "…嘛?".
+_ZH_QUESTION_END = re.compile(r"(?:吗|么|嘛)\W*$|吗\s*[?？]")
+#: Asks A-or-not-A ("是不是", "要不要") or names what it asks ("为什么", "什么是").
+_ZH_QUESTION_PHRASE = re.compile(
+    r"(?:是不是|有没有|能不能|可不可以|要不要|会不会|对不对|行不行|需不需要|用不用)"
+    r"(?!\S*(?:不知道|不清楚|不记得))"
+    r"|为什么|为啥|干嘛|干什么|怎么办|怎么回事|怎么样|怎么算|怎么填|怎么说|怎么看"
+    r"|什么是|是什么|什么叫|啥叫|什么意思|啥意思|多少钱|多久|多长时间|在哪里?(?:做|看|查)"
+    r"|^(?:请问|问一下|想问|我想问|能问)"
+)
+#: "不知道为什么", "不知道在哪": a description, not a question.
+_ZH_NOT_ASKING = re.compile(
+    r"(?:不知道|不清楚|不记得|搞不清|分不清|也不知)(?:自己)?(?:是|在)?"
+    r"(?:为什么|为啥|怎么|什么|哪|谁|几)"
+)
+_ZH_UNKNOWN = re.compile(UNKNOWN_ZH)
+#: A question word in a message ending in "?" (not "没什么", "不怎么", "谁都").
+_ZH_WH = re.compile(r"(?<![没不])(?:什么|怎么|哪|谁|几|多少|啥)(?![都也])")
 _ANSWER_LEAD = re.compile(
     rf"(?:^|[,.;!?]\s*)(?:{YES_WORDS}|{NO_WORDS}|not\s+sure|maybe|probably)\b"
 )
@@ -153,11 +190,30 @@ def is_question_low(low: str) -> bool:
     if not s or _ANSWER_LEAD.search(s):
         return False
     asks = s.rstrip(" .!)🙂").endswith("?")
-    if _ZH_QUESTION.search(s):
-        return True
+    if _HAN.search(s):
+        return _is_zh_question(s, asks)
     if asks:
         return bool(_QUESTION_WORD.search(s)) or bool(_QUESTION_LEAD.search(s))
     return bool(_QUESTION_LEAD.search(s))
+
+
+def _is_zh_question(s: str, asks: bool) -> bool:
+    """A Chinese message that asks: "…吗", "是不是…", "为什么…", "什么是腹水?".
+
+    An answer word at the start ("有，为什么问这个?") makes it an answer, and so do
+    "不知道在哪" and "不知道为什么" (a description) and a statement ending in "?"
+    without a question word ("三天前?": a tentative answer).
+    """
+    if _ZH_ANSWER_LEAD.search(s):
+        return False
+    if _ZH_QUESTION_END.search(s):
+        return True
+    if _ZH_UNKNOWN.search(s) and not asks:
+        return False  # "不知道有没有": not knowing, not asking
+    rest = _ZH_NOT_ASKING.sub(" ", s)
+    if _ZH_QUESTION_PHRASE.search(rest):
+        return True
+    return asks and bool(_ZH_WH.search(rest))
 
 
 def non_answer(low: str) -> str | None:

@@ -54,6 +54,39 @@ RELATIONS: dict[str, tuple[str, ...]] = {
         "亲戚",
         "家人",
         "家属",
+        "家里人",
+        "亲属",
+        "公公",
+        "婆婆",
+        "岳父",
+        "岳母",
+        "丈人",
+        "丈母娘",
+        "爷爷",
+        "奶奶",
+        "姥姥",
+        "姥爷",
+        "外公",
+        "外婆",
+        "叔叔",
+        "阿姨",
+        "舅舅",
+        "舅妈",
+        "姑姑",
+        "姨妈",
+        "伯伯",
+        "大伯",
+        "侄子",
+        "侄女",
+        "外甥",
+        "外甥女",
+        "孙子",
+        "孙女",
+        "表哥",
+        "表姐",
+        "堂哥",
+        "堂姐",
+        "长辈",
     ),
     "father": (
         "father",
@@ -66,7 +99,10 @@ RELATIONS: dict[str, tuple[str, ...]] = {
         "step-dad",
         "父亲",
         "爸爸",
+        "老爸",
+        "老父亲",
         "爸",
+        "爹",
     ),
     "mother": (
         "mother",
@@ -83,14 +119,17 @@ RELATIONS: dict[str, tuple[str, ...]] = {
         "step-mum",
         "母亲",
         "妈妈",
+        "老妈",
+        "老母亲",
         "妈",
+        "娘",
     ),
-    "husband": ("husband", "hubby", "丈夫", "老公"),
-    "wife": ("wife", "missus", "missis", "妻子", "老婆"),
-    "son": ("son", "stepson", "儿子"),
-    "daughter": ("daughter", "stepdaughter", "女儿"),
-    "brother": ("brother", "bro", "哥哥", "弟弟"),
-    "sister": ("sister", "sis", "姐姐", "妹妹"),
+    "husband": ("husband", "hubby", "丈夫", "老公", "先生"),
+    "wife": ("wife", "missus", "missis", "妻子", "老婆", "媳妇", "太太"),
+    "son": ("son", "stepson", "儿子", "大儿子", "小儿子"),
+    "daughter": ("daughter", "stepdaughter", "女儿", "闺女"),
+    "brother": ("brother", "bro", "哥哥", "弟弟", "哥", "弟"),
+    "sister": ("sister", "sis", "姐姐", "妹妹", "姐", "妹"),
     "partner": (
         "partner",
         "other half",
@@ -101,8 +140,23 @@ RELATIONS: dict[str, tuple[str, ...]] = {
         "fiancee",
         "fiancé",
         "fiancée",
+        "爱人",
+        "老伴",
+        "对象",
+        "男朋友",
+        "女朋友",
     ),
-    "friend": ("friend", "neighbour", "neighbor", "colleague", "朋友"),
+    "friend": (
+        "friend",
+        "neighbour",
+        "neighbor",
+        "colleague",
+        "朋友",
+        "同事",
+        "邻居",
+        "同学",
+        "战友",
+    ),
     "other": ("patient of mine", "my patient", "client", "employer", "boss"),
 }
 _RELATION_WORDS = sorted(
@@ -126,19 +180,56 @@ def _relation(word: str) -> str:
 #: The person answers about themself.
 _SELF_STRONG = re.compile(
     r"\b(?:i\s+am|i'm|im)\s+(?:the\s+)?(?:patient|one\s+(?:who\s+is\s+)?(?:sick|ill))\b"
-    r"|\bthe\s+patient\s+is\s+me\b|我自己|本人"
+    r"|\bthe\s+patient\s+is\s+me\b|(?<![他她])自己|本人"
+    r"|我(?:就)?是(?:患者|病人|病人本人|患者本人)|(?:患者|病人)(?:就)?是我"
+    r"|^(?:我|是我|我的)(?:的)?(?:$|[,，.。!！\s]|啊|呀)|给我(?:自己)?(?:问|查|看)"
 )
 # "I" alone is no cue: whoever types says "I" ("I'm asking for my father").
 _SELF_RE = re.compile(
-    r"\b(?:me|myself|self|my\s+own)\b|^(?:i\s+am|i'm|im|i\s+do)\W*$|自己|本人"
+    r"\b(?:me|myself|self|my\s+own)\b|^(?:i\s+am|i'm|im|i\s+do)\W*$|(?<![他她])自己|本人"
 )
 #: Someone else, relation not named.
 _OTHER_RE = re.compile(
     r"\b(?:some(?:one|body)\s+else|another\s+person|other\s+person|(?:a|the)\s+other"
     r"|others?|(?:a|my)\s+loved\s+one|on\s+(?:his|her|their)\s+behalf|on\s+behalf"
     r"|for\s+(?:him|her|them)|care\s*giver|carer|caretaker|(?:he|she)\s+is\s+(?:sick|ill)"
-    r")\b|别人|他|她"
+    r")\b|别人|他人|他|她|帮人|替人|代(?:人|问|填)|患者不是我|病人不是我"
 )
+
+# "我是他女儿" names the person typing: the patient is her father. The relation of
+# the patient to the one typing, from the typist's role and the pronoun (他 he,
+# 她 she).
+_ZH_TYPIST = re.compile(r"我是(?P<who>他|她)(?:的)?(?P<role>[\u4e00-\u9fff]{1,3})")
+_ZH_ROLES: dict[str, tuple[str, str]] = {
+    **dict.fromkeys(
+        ("女儿", "儿子", "闺女", "孩子", "儿媳", "女婿"), ("father", "mother")
+    ),
+    **dict.fromkeys(("老婆", "妻子", "媳妇", "太太"), ("husband", "husband")),
+    **dict.fromkeys(("老公", "丈夫", "先生"), ("wife", "wife")),
+    **dict.fromkeys(("爱人", "老伴", "对象"), ("partner", "partner")),
+    **dict.fromkeys(
+        ("哥哥", "弟弟", "姐姐", "妹妹", "哥", "弟", "姐", "妹"), ("brother", "sister")
+    ),
+    **dict.fromkeys(("爸爸", "父亲", "妈妈", "母亲", "爸", "妈"), ("son", "daughter")),
+    **dict.fromkeys(("朋友", "同事", "邻居", "同学"), ("friend", "friend")),
+    **dict.fromkeys(
+        ("孙子", "孙女", "侄子", "侄女", "外甥", "外甥女", "亲戚", "家属", "家人"),
+        ("relative", "relative"),
+    ),
+}
+
+
+def _zh_typist_relation(low: str) -> str | None:
+    """The patient's relation to the one typing, from "我是他女儿" ("my father")."""
+    m = _ZH_TYPIST.search(low)
+    if not m:
+        return None
+    role = m.group("role")
+    for size in range(len(role), 0, -1):  # "女儿啊" -> "女儿"
+        pair = _ZH_ROLES.get(role[:size])
+        if pair:
+            return pair[0] if m.group("who") == "他" else pair[1]
+    return "other"
 
 
 @answer_parser("respondent")
@@ -161,6 +252,9 @@ def parse_respondent(answer: Answer) -> Parsed:
         ``value`` in {"self", "caregiver"}, or an error / unknown.
     """
     low = answer.low
+    typist = _zh_typist_relation(low)
+    if typist is not None:
+        return answer.ok("caregiver", relation=typist)
     if _SELF_STRONG.search(low):
         return answer.ok("self")
     relations = list(
@@ -192,7 +286,8 @@ _SKIP_RE = re.compile(
     r"|got|want|check|need|do)\b"
     r"|\b(?:have\s*n[o']?t|has\s*n[o']?t|haven't|hasn't)\s+(?:got\s+)?(?:one|an?\b|any)"
     r"|\bno\s+(?:e-?mail|mail|address|account|one)\b|\bwithout\s+(?:e-?mail|one)\b"
-    r"|不用|没有|跳过|不需要"
+    r"|不用|没有|跳过|不需要|不想留|不留|不填|不想填|不想给|不给|不方便|算了|免了|略过"
+    r"|下一个|下一步|没邮箱|没有邮箱|没电子邮件|不用邮箱|不用电子邮件|不会用邮箱|先不|^无$"
 )
 
 

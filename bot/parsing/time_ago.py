@@ -23,11 +23,26 @@ from bot.parsing.dates import (
     TimeScan,
     iso,
     quiet_before,
+    zh_dateparser_interval,
 )
 from bot.parsing.lexicon import UNKNOWN_RE
 from bot.parsing.nonanswers import answer_parser, has_unknown_phrase
 from bot.parsing.numbers import to_digits
 from bot.parsing.yes_no import HEDGE_NO, POS_CUE, YES_LEAD
+from bot.parsing.zh_lexicon import CLAUSE_PUNCT, HEDGE_NO_ZH, POS_CUE_ZH, YES_LEAD_ZH
+from bot.parsing.zh_time import (
+    FUTURE_ZH,
+    INTERMITTENT_ZH,
+    LIFE_STAGE_ZH,
+    NEVER_ZH,
+    ONGOING_ZH,
+    QUIET_ZH,
+    RANGE_ZH,
+    SINCE_ZH,
+    STOP_ZH,
+    VAGUE_ZH,
+    scan_zh,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +188,10 @@ def parse_time_ago(answer: Answer, screening_date: date) -> Parsed:
         return answer.fail(  # type: ignore[unreachable]
             "not_understood", reason="no_screening_date"
         )
+    if _HAN.search(answer.low):
+        zh = _parse_zh(answer, answer.low, screening_date)
+        if zh is not None:
+            return zh
     s = to_digits(answer.low)
     s = re.sub(r"\b(19|20) ([0-9]{2})\b", r"\1\2", s)  # "twenty nineteen" -> 20 19
     # The whole answer is read before anything is decided: "3 years ago, fine since"
@@ -261,6 +280,106 @@ def parse_time_ago(answer: Answer, screening_date: date) -> Parsed:
             happened=True,
         )
     return answer.fail("not_understood")
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_ZH_CLAUSE = re.compile(CLAUSE_PUNCT.replace(r"\s", "") + r"|但是?|可是|不过|后来|然后")
+_ZH_HEDGE_NO = re.compile(HEDGE_NO_ZH)
+_ZH_HAPPENED = re.compile(rf"^(?:{YES_LEAD_ZH})|{POS_CUE_ZH}")
+
+
+def _zh_quiet(s: str, m: re.Match[str]) -> bool:
+    """Whether an "ongoing" marker is said not to hold: "后来一直好好的", "现在不吃了",
+    "一直没再犯"; or is about something else in its clause ("现在没事")."""
+    after = _ZH_CLAUSE.split(s[m.end() :])[0]
+    before = _ZH_CLAUSE.split(s[: m.start()])[-1]
+    return bool(QUIET_ZH.search(after)) or before.endswith(("不", "没", "停"))
+
+
+def _parse_zh(answer: Answer, s: str, screening: date) -> Parsed | None:
+    """A Chinese answer about when, read whole; None when it holds nothing Chinese
+    about time (the English rules then read it).
+
+    The same decisions as the English rules: "一直在吃", "现在还在吃" -> ongoing;
+    "三年前得过，后来一直好好的" -> three years ago (the "一直" is quiet); "2022年停的",
+    "上个月停了" -> then; "从来没有" -> never; "好像没有" -> unknown leaning never;
+    "以前得过" -> when? (``parse_time_ago_when``); dateparser (Chinese) last.
+    """
+    intermittent = bool(INTERMITTENT_ZH.search(s))
+    marked = INTERMITTENT_ZH.sub(" ", s)
+    markers = [_zh_quiet(marked, m) for m in ONGOING_ZH.finditer(marked)]
+    ongoing_now = any(not quiet for quiet in markers)
+    quiet_now = any(markers)
+    since = bool(SINCE_ZH.search(s))
+    stop = bool(STOP_ZH.search(s))
+    ongoing = TimeAgo(earliest=screening, latest=screening)
+    if ongoing_now and not stop and not intermittent:
+        return answer.ok(ongoing)
+    scan = scan_zh(s, screening)
+    distinct = list(dict.fromkeys(scan.found))
+    if distinct:
+        for interval in distinct:
+            if interval.earliest is not None and interval.earliest > screening:
+                return answer.fail("future_date")
+        started = (since or ongoing_now) and not quiet_now
+        if started and (len(distinct) == 1 or intermittent) and (stop or intermittent):
+            # "2019年开始吃，后来停了" / "从2015年起断断续续": a span, never a guess.
+            start = min(
+                (i.earliest for i in distinct if i.earliest is not None), default=None
+            )
+            return _time_result(
+                answer, Interval(start, screening), screening, since=True
+            )
+        if started and not stop:
+            return answer.ok(ongoing, since=True)  # "从2019年开始一直吃"
+        if len(distinct) == 1:
+            return _time_result(answer, distinct[0], screening)
+        if stop:
+            return _time_result(answer, _most_recent(distinct, screening), screening)
+        if not RANGE_ZH.search(s):
+            return answer.fail(
+                "multiple_values",
+                "parse_time_ago_which",
+                intervals=[[iso(i.earliest), iso(i.latest)] for i in distinct],
+            )
+        earliest = (
+            None
+            if any(i.earliest is None for i in distinct)
+            else min(i.earliest for i in distinct if i.earliest is not None)
+        )
+        latest = (
+            None
+            if any(i.latest is None for i in distinct)
+            else max(i.latest for i in distinct if i.latest is not None)
+        )
+        return _time_result(answer, Interval(earliest, latest), screening, range=True)
+    if scan.bad_date:
+        return answer.fail("not_understood", reason="invalid_date")
+    if scan.future or FUTURE_ZH.search(s):
+        return answer.fail("future_date")
+    if _ZH_HEDGE_NO.search(s):
+        return answer.unknown(hedged=True, leaning="never")
+    if has_unknown_phrase(s):
+        rest = UNKNOWN_RE.sub(" ", s)
+        if NEVER_ZH.search(rest.strip(" ,.;!。")):
+            return answer.unknown(hedged=True, leaning="never")
+        if _ZH_HAPPENED.search(rest.strip(" ,.;!。")):
+            return answer.unknown(happened=True)
+        return answer.unknown()
+    if LIFE_STAGE_ZH.search(s):
+        return answer.unknown(happened=True, life_stage=True)
+    if NEVER_ZH.search(s) and not quiet_now:
+        return answer.ok(TimeAgo(never=True))
+    if NEVER_ZH.search(s):  # "一直没有": never, said all along
+        return answer.ok(TimeAgo(never=True))
+    if since and ongoing_now:
+        return answer.ok(ongoing, since=True)
+    if VAGUE_ZH.search(s) or _ZH_HAPPENED.search(s) or stop or quiet_now:
+        return answer.fail("not_understood", "parse_time_ago_when", happened=True)
+    fallback = zh_dateparser_interval(s, screening)
+    if fallback is not None:
+        return _time_result(answer, fallback, screening, fallback=True)
+    return None
 
 
 def window_status(

@@ -5,12 +5,30 @@ from __future__ import annotations
 import re
 
 from bot.parsing.base import Answer, Parsed
-from bot.parsing.lexicon import NO_WORDS, YES_WORDS
+from bot.parsing.lexicon import NO_WORDS, UNKNOWN_RE, YES_WORDS
 from bot.parsing.nonanswers import (
     DECLINED,
     answer_parser,
     has_unknown_phrase,
     is_unknown_low,
+)
+from bot.parsing.zh_lexicon import (
+    AGREE_ZH,
+    CLAUSE_PUNCT,
+    DECLINE_ZH,
+    FILLER_ZH,
+    HEDGE_NEUTRAL_ZH,
+    HEDGE_NO_ZH,
+    HEDGE_YES_ZH,
+    LEAD_END_ZH,
+    NEG_CUE_ZH,
+    NO_LEAD_ZH,
+    PAST_ONLY_ZH,
+    POS_CUE_ZH,
+    SUBJECT_ZH,
+    SURNAMES_ZH,
+    WHETHER_ZH,
+    YES_LEAD_ZH,
 )
 
 _FILLER = re.compile(r"^(?:(?:um+|uh+|er+m?|hm+|well|oh|ah|so|ok|okay|hmm+)[\s,.!]+)+")
@@ -60,6 +78,88 @@ POS_CUE = re.compile(
 )
 _ZH_YES = {"是", "是的", "对", "有", "嗯", "好"}
 _ZH_NO = {"不", "不是", "没有", "没", "否", "无"}
+
+# Chinese: the same decisions as the English ones, in the same order (see
+# parse_yes_no), on the words of bot.parsing.zh_lexicon.
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_ZH_FILLER = re.compile(FILLER_ZH)
+_ZH_HEDGE_NO = re.compile(HEDGE_NO_ZH)
+_ZH_HEDGE_YES = re.compile(HEDGE_YES_ZH)
+_ZH_HEDGE_NEUTRAL = re.compile(HEDGE_NEUTRAL_ZH)
+_ZH_PAST_ONLY = re.compile(PAST_ONLY_ZH)
+_ZH_WHETHER = re.compile(WHETHER_ZH)
+#: "没问题" opens with 没 but is no "no" ("no problem"); "不错", "不客气" neither.
+#: ("没错", "that's right", is a yes: see YES_LEAD_ZH.)
+_ZH_NOT_NO = re.compile(r"没问题|不错|不客气")
+#: Being free or busy ("上午有空", "周末没时间"): a best time to call, no answer.
+_ZH_FREE = re.compile(r"[有没]空|[有没]时间|有人接|没人接")
+_ZH_RIGHT = re.compile(rf"^(?:没错|确实){LEAD_END_ZH}")
+_ZH_YES_LEAD = re.compile(rf"^{SUBJECT_ZH}(?:{YES_LEAD_ZH}){LEAD_END_ZH}")
+#: A no word opening the answer: "没有，从来没做过", "没乙肝", "我从来没有过".
+_ZH_NO_LEAD = re.compile(
+    rf"^(?:{NO_LEAD_ZH})|^{SUBJECT_ZH}(?:{NO_LEAD_ZH}){LEAD_END_ZH}"
+)
+#: "不" opens many words that are no "no" ("不舒服", "不好"): alone it must stand.
+_ZH_BARE_NOT = re.compile(rf"^不(?!是|对|会|用|曾){LEAD_END_ZH}|^不{CLAUSE_PUNCT}|^不$")
+_ZH_NEG_CUE = re.compile(NEG_CUE_ZH)
+_ZH_POS_CUE = re.compile(POS_CUE_ZH)
+_ZH_PLAIN_NO = re.compile(rf"^(?:没有|没|不是|不){CLAUSE_PUNCT}")
+_ZH_AGREE = re.compile(
+    rf"^(?:(?:{AGREE_ZH})(?:了|吧|啊|呀|哈|嘛|的)*{CLAUSE_PUNCT}*)+$"
+)
+_ZH_DECLINE = re.compile(
+    rf"^(?:(?:{DECLINE_ZH})(?:了|吧|啊|呀|哈|嘛|的)*{CLAUSE_PUNCT}*"
+    rf"(?:谢谢您?|谢了|抱歉|不好意思)?{CLAUSE_PUNCT}*)+$"
+)
+#: A name ("李有才", "王是"): a surname and one to three characters, nothing else.
+_ZH_NAME = re.compile(rf"^[{SURNAMES_ZH}][\u4e00-\u9fff]{{1,3}}$")
+
+
+def _zh_yes_no(answer: Answer, low: str, consent: bool) -> Parsed | None:
+    """A Chinese yes / no / unsure, or None when the answer holds none."""
+    s = _ZH_FILLER.sub("", low).strip() or low
+    s = _ZH_WHETHER.sub(" ", s) if not s.startswith(("有没有", "是不是")) else s
+    if consent and _ZH_DECLINE.match(s):
+        return answer.ok("no")
+    if consent and _ZH_AGREE.match(s):
+        return answer.ok("yes")
+    if is_unknown_low(low):
+        return answer.unsure()
+    if _ZH_HEDGE_NO.search(s):
+        if _ZH_PLAIN_NO.search(s) and not _ZH_HEDGE_NO.search(s.split(",", 1)[0]):
+            return answer.ok("no", modest=True)  # "没有，应该没有": a no said modestly
+        return answer.ok("unsure", hedged=True, leaning="no")
+    if _ZH_PAST_ONLY.search(s):
+        return answer.ok("unsure", past_only=True)
+    if _ZH_HEDGE_YES.search(s):
+        return answer.ok("unsure", hedged=True, leaning="yes")
+    if _ZH_HEDGE_NEUTRAL.search(s):
+        return answer.ok("unsure", hedged=True, leaning=None)
+    if _ZH_RIGHT.match(s):
+        return answer.ok("yes")
+    if _ZH_NOT_NO.match(s):
+        return None  # "没问题": "no problem", a yes to an offer, nothing to a question
+    if _ZH_NO_LEAD.search(s) and not _ZH_BARE_NOT_WORD.match(s):
+        return answer.ok("no")
+    if _ZH_BARE_NOT.search(s):
+        return answer.ok("no")
+    if _ZH_YES_LEAD.search(s):
+        return answer.ok("yes")
+    if _ZH_NAME.match(s):
+        return None  # a name, not a sentence
+    # "有乙肝，不记得哪年": the "don't know" is about when, the verb still answers.
+    rest = _ZH_FREE.sub(" ", _ZH_NOT_NO.sub(" ", UNKNOWN_RE.sub(" ", s)))
+    if _ZH_NEG_CUE.search(rest):
+        return answer.ok("no", cue=True)
+    if _ZH_POS_CUE.search(rest):
+        return answer.ok("yes", cue=True)
+    if has_unknown_phrase(low):
+        return answer.unsure()
+    return None
+
+
+#: "不舒服", "不好": "不" opening a word that is no answer.
+_ZH_BARE_NOT_WORD = re.compile(r"^不(?!是|对|会|用|曾|$)")
 
 # Agreeing to go ahead ("Shall we start?", "May we pass your details on?", "Is this
 # right?"): phrasings that are a clear yes or no to an offer, but no answer to a
@@ -130,6 +230,10 @@ def parse_yes_no(answer: Answer, *, consent: bool = False) -> Parsed:
         ``value`` in {"yes", "no", "unsure"}, or ``not_understood``.
     """
     low = _FILLER.sub("", answer.low).strip() or answer.low
+    if _HAN.search(low):
+        zh = _zh_yes_no(answer, low, consent)
+        if zh is not None:
+            return zh
     if consent and _AGREE_NO.match(low):
         return answer.ok("no")
     if consent and _AGREE_YES.match(answer.low):
