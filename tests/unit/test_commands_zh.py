@@ -243,6 +243,11 @@ def test_chinese_commands_are_read_before_an_answer(text: str, reading: str) -> 
         "他吃了一整瓶安眠药",
         "他现在意识不清，也认不出家里人",
         "吐血三天了",
+        "他憋得喘不过气来",  # the "过" of "喘不过气" is no past
+        "她一个钟头里吐了三回血",
+        "我妈说她活不下去了",
+        "他现在上消化道出血",
+        "救命，人不行了",
     ],
 )
 def test_chinese_emergencies_now_are_caught(text: str) -> None:
@@ -275,6 +280,11 @@ def test_chinese_emergencies_now_are_caught(text: str) -> None:
         "吃了很多保肝药",
         "总胆红素三百二十多",
         "我爸今年六十二",
+        # Questions about the words are the FAQ's.
+        "什么叫肝昏迷",
+        "上消化道出血是啥意思",
+        "黑便跟胃出血有什么关系",
+        "呕血？",
     ],
 )
 def test_chinese_negated_past_and_ordinary_answers_are_not(text: str) -> None:
