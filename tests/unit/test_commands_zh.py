@@ -82,10 +82,31 @@ def test_a_chinese_opt_out_clause_anywhere_means_stop(text: str) -> None:
         "结束治疗后多久复查",
         "不想继续住院",
         "他说不做肝移植了",
+        "先不聊了，再见",  # a goodbye
     ],
 )
 def test_chinese_opt_out_words_inside_a_clause_are_not_a_stop(text: str) -> None:
     assert command_intent(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # Many write a space where a comma would be.
+        ("家里商量过了 不做了", STOP_INTENT),
+        ("好了 别再问了", STOP_INTENT),
+        ("停止 我们不想继续了", STOP_INTENT),
+        ("算了 算了", STOP_INTENT),
+        ("什么 意思", CLARIFY_INTENT),
+        ("删除 我的回答", DELETE_DATA_INTENT),
+        # ... but a verb before a space may have its object after it.
+        ("不想继续 吃药", None),
+        ("停止 治疗以后还能参加吗", None),
+        ("取消 预约", None),
+    ],
+)
+def test_a_space_between_chinese_words(text: str, expected: str | None) -> None:
+    assert command_intent(text) == expected
 
 
 def test_a_long_chinese_message_stops_only_on_a_stop_clause() -> None:
