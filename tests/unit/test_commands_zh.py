@@ -269,6 +269,7 @@ def test_chinese_commands_are_read_before_an_answer(text: str, reading: str) -> 
         "我妈说她活不下去了",
         "他现在上消化道出血",
         "救命，人不行了",
+        "平时没事就想死",  # "没事" is no negation
     ],
 )
 def test_chinese_emergencies_now_are_caught(text: str) -> None:
