@@ -55,26 +55,56 @@ YES_PHRASES = frozenset(
         "go ahead",
         "yes go ahead",
         "do it",
+        # Simplified Chinese, compared without spaces or punctuation between the
+        # characters ("是，删除" is "是删除"). Like the English "ok", a bare "好的"
+        # or "嗯" is no clear yes.
         "是",
         "是的",
         "对",
+        "对的",
         "确认",
         "确定",
+        "我确定",
+        "确定要删除",
         "删除",
+        "删",
+        "删掉",
+        "删吧",
+        "删除吧",
+        "删掉吧",
+        "删了吧",
+        "请删除",
+        "全部删除",
+        "全部删掉",
+        "都删了吧",
+        "都删掉吧",
         "确认删除",
         "确定删除",
+        "是删除",
         "是的删除",
+        "是的请删除",
+        "对删除",
+        "好删除",
         "好的删除",
+        "好的删吧",
+        "删除我的回答",
+        "删除我的数据",
+        "删除我的信息",
+        "删掉我的回答",
+        "把我的回答删掉",
+        "把我的信息删掉",
     }
 )
 
 _PUNCTUATION = re.compile(r"[\s,.!?;:'\"。！？，；：、…]+")
+#: A space left between two Chinese characters (from punctuation or typed).
+_CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
 
 
 def _normalise(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
     folded = folded.replace("i'm", "im")
-    return _PUNCTUATION.sub(" ", folded).strip()
+    return _CJK_SPACE.sub("", _PUNCTUATION.sub(" ", folded).strip())
 
 
 def confirms_erasure(text: object) -> bool:
@@ -86,6 +116,8 @@ def confirms_erasure(text: object) -> bool:
     False
     >>> confirms_erasure("No, keep them")
     False
+    >>> confirms_erasure("是，删除"), confirms_erasure("不，保留")
+    (True, False)
     """
     if not isinstance(text, str) or len(text) > 60:
         return False
