@@ -90,6 +90,27 @@ NOT_LAB_UNITS = frozenset(
 )
 
 
+#: Chinese unit words of the lab values, as the English parsers write them.
+ZH_LAB_UNITS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"微摩尔?(?:每|/|每一)?(?:升|l)|微摩尔?|微mol/l"), " umol/l "),
+    (re.compile(r"毫摩尔?(?:每|/)?(?:升|l)"), " mmol/l "),
+    (re.compile(r"毫克(?:每|/)(?:分升|dl)|毫克每百毫升"), " mg/dl "),
+    (re.compile(r"毫克"), " mg "),
+    (re.compile(r"秒钟?"), " s "),
+    (re.compile(r"(?:乘以?|[x×*])?\s*10\s*的\s*9\s*次方?"), " x10^9"),
+    (re.compile(r"(?:/|每)\s*升"), "/l"),
+    (re.compile(r"(?:/|每)\s*微升"), "/ul"),
+)
+
+
+def chinese_units(low: str) -> str:
+    """``low`` with the Chinese unit words of lab values written as the English
+    parsers read them (微摩尔每升 -> umol/l, 秒 -> s)."""
+    for pattern, unit in ZH_LAB_UNITS:
+        low = pattern.sub(unit, low)
+    return low
+
+
 def unit_after(s: str, end: int) -> str | None:
     m = _UNIT_TOKEN.match(s, end)
     if not m:
