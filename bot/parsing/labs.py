@@ -61,6 +61,9 @@ _BILIRUBIN_NAMES = _names(
     "tbil",
     "t-bil",
     "stb",
+    "total bilirubin",
+    "total",
+    "(?<!direct )(?<!indirect )(?<!conjugated )bilirubin",
 )
 _INR_NAMES = _names("inr", "国际标准化比值", "国际标准化比率", "国际标准比值")
 _PTA_NAMES = _names(
@@ -70,6 +73,8 @@ _PLATELET_NAMES = _names("血小板", "血小板计数", "plt", "plts")
 #: Names of other values: a number after one of them is not the value asked for.
 _OTHER_NAMES = _names(
     "直接胆红素", "间接胆红素", "结合胆红素", "dbil", "ibil", "d-bil", "i-bil",
+    "direct bilirubin", "indirect bilirubin", "conjugated bilirubin", "direct",
+    "indirect", "conjugated", "unconjugated",
     "凝血酶原时间", "pt", "aptt", "活化部分凝血活酶时间", "纤维蛋白原", "fib",
     "白蛋白", "球蛋白", "alb", "alt", "ast", "谷丙", "谷草", "转氨酶", "肌酐", "cr",
     "尿素氮", "bun", "白细胞", "wbc", "红细胞", "rbc", "血红蛋白", "hb", "hgb",
@@ -92,6 +97,7 @@ _ZH_BILIRUBIN = _zh_spec(
     _PTA_NAMES,
     _PLATELET_NAMES,
     units=re.compile(r"\s*(?:[uμµ]mol|mmol|mg|毫克|微摩)"),
+    trigger=re.compile(r"(?<![a-z])(?:d-?bil|i-?bil|direct|indirect|conjugated)"),
 )
 _ZH_INR = _zh_spec(_INR_NAMES, _BILIRUBIN_NAMES, _PTA_NAMES, _PLATELET_NAMES)
 _ZH_PTA = _zh_spec(

@@ -14,7 +14,7 @@ Forms read: digits (62, 256.4), Chinese numerals through ``cn2an`` on the span o
 (六十二, 一点八, 三百二十, 两百), 万 (8万 = 80000, 1.5万, 十万, 两万五 = 25000),
 百分之三十五 (35, a percent), and the approximate forms, as ranges: 五十多 = 50-59,
 三百二十多 = 320-329, 一点八几 = 1.80-1.89, 二十几 = 20-29, 8万多 = 80000-89000,
-十几万 = 100000-190000, 三十五六 = 35-36, 七八十 = 70-80, 两三 = 2-3, 三十来 = 28-34.
+十几万 = 100000-190000, 三十五六 = 35-36, 七八十 = 70-89, 两三 = 2-3, 三十来 = 28-34.
 """
 
 from __future__ import annotations
@@ -107,10 +107,14 @@ def _plain(body: str) -> float | None:
     """A span without 多/几/万 as a number: digits, or Chinese numerals (strict)."""
     if body[0].isdigit():
         return float(body.replace(",", ""))
+    whole, point, tenths = body.replace("两", "二").partition("点")
     try:
-        return float(_cn2an()(body.replace("两", "二"), "strict"))
+        number = float(_cn2an()(whole, "strict"))
     except (ValueError, KeyError, IndexError, TypeError):
         return None
+    if point:  # the digits after 点 one by one (cn2an refuses "二点零")
+        number += float("0." + "".join(str(_DIGIT[c]) for c in tenths))
+    return number
 
 
 def _decimals(body: str) -> int:
@@ -149,8 +153,10 @@ def _body_range(body: str) -> tuple[float, float, float] | None:
         if pair.group("prefix"):
             base = _plain(pair.group("prefix") + pair.group("a"))
             return None if base is None else (base, base + 1, 1.0)
-        place = _PLACE[pair.group("place")] if pair.group("place") else 1
-        return float(a * place), float(b * place), 1.0
+        if not pair.group("place"):  # 四五: 4 or 5
+            return float(a), float(b), 1.0
+        place = _PLACE[pair.group("place")]  # 六七十: in the sixties or seventies
+        return float(a * place), float((b + 1) * place - 1), 1.0
     value = _plain(body)
     if value is None:
         return None
@@ -228,6 +234,8 @@ class Spec:
         fillers: more words that may surround a number that is the whole answer.
         wan_ties: a number with 万 is this value's (platelets: 8万).
         percent_ties: 百分之 ties the number (PTA).
+        trigger: an answer without Chinese is read this way too when it matches
+            (an English answer that names the direct bilirubin).
     """
 
     labels: re.Pattern[str]
@@ -236,6 +244,7 @@ class Spec:
     fillers: str = ""
     wan_ties: bool = False
     percent_ties: bool = False
+    trigger: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -354,7 +363,9 @@ def chinese_reading(answer: Answer, spec: Spec, *, lab: bool = True) -> Reading 
     """The :class:`Reading` of a Chinese answer (None for an answer without Chinese
     characters, which the English parser reads as it is). ``lab``: the Chinese unit
     words of lab values are written as the English parsers read them first."""
-    if not has_cjk(answer.text):
+    if not has_cjk(answer.text) and not (
+        spec.trigger and spec.trigger.search(answer.low)
+    ):
         return None
     return read(chinese_units(answer.low) if lab else answer.low, spec)
 
