@@ -40,7 +40,9 @@ _ZH_AGE = zh_numbers.Spec(
     others=re.compile(
         r"病了|得病|生病|住院|乙肝|肝炎|肝硬化|体重|身高|血压|胆红素|血小板|inr|pta"
     ),
-    units=re.compile(r"\s*(?:周岁|虚岁|实岁|足岁|岁|years?\b|yrs?\b|y/?o\b)"),
+    units=re.compile(
+        r"\s*(?:周岁|虚岁|实岁|足岁|岁|年出生|年生|years?\b|yrs?\b|y/?o\b)"
+    ),
     fillers=(
         r"我|你|他|她|我爸爸?|我妈妈?|爸爸|妈妈|父亲|母亲|老公|丈夫|老婆|妻子|爱人|老伴"
         r"|儿子|女儿|病人|患者|老人家?|本人|我家|家里"

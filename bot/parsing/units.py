@@ -1,5 +1,7 @@
 """Units of the lab values: the bilirubin units as written or spoken, pint's
-conversions (the registry built on first use), and mg/dL <-> µmol/L.
+conversions (the registry built on first use), and mg/dL <-> µmol/L. Chinese unit
+words (微摩尔每升, 毫克每分升, 秒, 10的9次方/升) are written as the English readings
+expect them (:func:`chinese_units`).
 
 Bilirubin uses the clinical factor of the trial's design, 1 mg/dL = 17.1 µmol/L
 (:data:`BILIRUBIN_UMOL_PER_MGDL`), not the molar mass; the canonical unit is µmol/L.

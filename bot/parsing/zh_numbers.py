@@ -42,7 +42,7 @@ _CN = "[零〇一二两三四五六七八九十百千]"
 
 NUMERAL = re.compile(
     r"(?P<pct>百分之)?"
-    rf"(?P<body>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?|{_CN}+(?:点[零〇一二三四五六七八九]+)?)"
+    rf"(?P<body>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?|{_CN}{{1,12}}(?:点[零〇一二三四五六七八九]{{1,6}})?)"
     r"(?P<approx>点?[多几]|来)?(?![0-9零〇一二两三四五六七八九])"
     rf"(?P<wan>万(?:{_CN}+|\d+)?)?"
     r"(?P<approx_wan>[多几来])?"
@@ -58,7 +58,8 @@ _NOT_AFTER = frozenset("这那第每小大前后哪头几")
 #: What may follow a value: the end, punctuation, a Latin unit, or these words.
 _AFTER_VALUE = re.compile(
     r"\s*(?:$|[\x21-\x7e×μµ]|左右|上下|以上|以下|之间|出头|吧|了|啦|啊|呀|呢|哦|的|是|和|跟"
-    r"|与|或|还是|到|至|这样|那样|而已|差不多|微摩|毫克|毫摩|秒|分|岁|周岁|虚岁|个|万|升)"
+    r"|与|或|还是|到|至|这样|那样|而已|差不多|微摩|毫克|毫摩|秒|分|岁|周岁|虚岁|个|万|升"
+    r"|年出生|年生)"
 )
 #: Words that carry no value: an answer that is a number and only these is the number.
 FILLERS = (

@@ -612,3 +612,25 @@ def test_engine_decides_a_clear_range_like_the_value() -> None:
     assert evaluation.result("inc_age").verdict == "met"
     old = interpret(trial, trial.question("age"), "七十多了", SCREENING_DAY)
     assert old.error == "not_understood" and old.value is None
+
+
+def test_birth_year_in_chinese_is_no_age() -> None:
+    parsed = parse_age("我是1957年出生的")
+    refused(parsed, "out_of_range")
+    assert parsed.detail["looks_like_year"] == 1957
+
+
+@pytest.mark.parametrize(
+    ("parser", "text", "value"),
+    [
+        (parse_platelets, "血小板55乘10的9次方每升", 55),
+        (parse_platelets, "血小板 62×10^9/升", 62),
+        (parse_bilirubin, "总胆红素一百九十 umol每升", 190),
+        (parse_bilirubin, "总胆红素0.3毫摩尔每升", 300),
+    ],
+    ids=lambda x: getattr(x, "__name__", str(x)),
+)
+def test_chinese_unit_words(
+    parser: Callable[[str], Parsed], text: str, value: float
+) -> None:
+    ok(parser(text), value)
