@@ -148,6 +148,13 @@ _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+
 _DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "`": "'"})
 SPACES = re.compile(r"\s+")
+#: Chinese punctuation that NFKC leaves alone or makes ambiguous: the ideographic
+#: comma and the full-width comma end a clause (never a decimal or thousands comma:
+#: "8，9" is two numbers), and the ideographic full stop is a decimal point between
+#: digits (what a Chinese keyboard types for ".") and a full stop elsewhere.
+_CJK_COMMAS = re.compile("[\uff0c\u3001\ufe50\ufe51]")
+_CJK_DECIMAL_STOP = re.compile("(?<=[0-9\uff10-\uff19])\u3002(?=[0-9\uff10-\uff19])")
+_CJK_STOPS = re.compile("[\u3002\uff61]")
 
 
 def as_text(text: Any) -> str:
@@ -161,7 +168,9 @@ def normalize(text: str) -> str:
     """NFKC, one dash and quote, ASCII digits, no control characters, lower case.
 
     Superscripts become ``^n`` first, so "10⁹/L" stays "10^9/l" (NFKC alone would give
-    "109/l").
+    "109/l"). Full-width digits, letters and punctuation become ASCII ("ＩＮＲ１．８",
+    "：", "％"); the Chinese commas "，" and "、" become ", " and "。" a full stop, or
+    a decimal point between digits ("1。8").
     """
     chars = []
     for ch in text:
@@ -169,6 +178,9 @@ def normalize(text: str) -> str:
         chars.append(" " if cat[0] == "C" or cat in ("Zl", "Zp") else ch)
     s = "".join(chars)
     s = _SUPERSCRIPT_RUN.sub(lambda m: "^" + m.group().translate(_SUPERSCRIPTS), s)
+    if not s.isascii():
+        s = _CJK_COMMAS.sub(", ", s)
+        s = _CJK_STOPS.sub(". ", _CJK_DECIMAL_STOP.sub(".", s))
     s = unicodedata.normalize("NFKC", s)
     s = _DASHES.sub("-", s).translate(_QUOTES)
     if not s.isascii():

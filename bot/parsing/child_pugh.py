@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Mapping
 
+from bot.parsing import zh_numbers
 from bot.parsing.base import Answer, Parsed
 from bot.parsing.lexicon import CHILD_PUGH_CLASS_LETTERS, CHILD_PUGH_KIND_WORDS
 from bot.parsing.nonanswers import answer_parser
@@ -52,9 +53,36 @@ def child_pugh_classes() -> Mapping[str, ScoreClass]:
     raise LookupError("the criteria file gives no Child-Pugh classes")
 
 
+#: Chinese: the names of the score and its class, and the score's unit (分, points).
+_ZH_CHILD_PUGH = zh_numbers.Spec(
+    labels=re.compile(
+        rf"child|pugh|ctp|评分|得分|分数|打分|积分|肝功能|分级|[{_LETTERS}]\s*级"
+    ),
+    others=re.compile(r"meld|胆红素|白蛋白|inr|pta|血小板|岁|年"),
+    units=re.compile(r"\s*分"),
+)
+_ZH_CLASS = re.compile(rf"([{_LETTERS}])\s*级")
+_ZH_CLASS_WORDS = re.compile(r"分级|级别|评级|分期|等级")
+_ZH_SCORE_WORDS = re.compile(r"评分|得分|分数|打分|积分")
+
+
+def _zh_child_pugh(low: str) -> str:
+    """A Chinese answer in the words of the English reading: "B级" -> "class b",
+    "评分" -> "score"."""
+    low = _ZH_CLASS.sub(r" class \1 ", low)
+    low = _ZH_CLASS_WORDS.sub(" class ", low)
+    return _ZH_SCORE_WORDS.sub(" score ", low)
+
+
 @answer_parser("child_pugh")
 def parse_child_pugh(answer: Answer) -> Parsed:
-    """A Child-Pugh score, 5..15.
+    """A Child-Pugh score, 5..15, in English or Chinese.
+
+    Chinese: "A级", "B级", "C级", "Child-Pugh C", "评分8分", "八分", "B级8分"; only a
+    number tied to the score (评分, 分, a class) or that is the whole answer is read.
+    A range ("八九分") is its lowest score when it lies on one side of the trial's
+    limit (``detail["approximate"]``, ``detail["score_range"]``), else unknown
+    (``detail["reason"] == "approximate"``, for the study team).
 
     "8", "score 8", "8 points", "8/15" -> 8. A class alone gives the score the
     criteria file says it counts as (:func:`child_pugh_classes`; for this trial the
@@ -69,6 +97,24 @@ def parse_child_pugh(answer: Answer) -> Parsed:
     Returns:
         ``value`` as int, or an error.
     """
+    reading = zh_numbers.chinese_reading(answer, _ZH_CHILD_PUGH, lab=False)
+    if reading is None:
+        return _read_child_pugh(answer)
+    if len(reading.taken) == 1 and not reading.taken[0].exact:
+        approx = zh_numbers.approximation(
+            answer,
+            reading,
+            lambda a: _read_child_pugh(a._replace(low=_zh_child_pugh(a.low))),
+            integer=True,
+        )
+        if isinstance(approx, Parsed):
+            return approx
+        return zh_numbers.approximate_lab(approx, answer, key="score_range")
+    return _read_child_pugh(answer._replace(low=_zh_child_pugh(reading.render())))
+
+
+def _read_child_pugh(answer: Answer) -> Parsed:
+    """The English reading of :func:`parse_child_pugh`."""
     s = _CP_ARTICLE.sub(" ", _CP_OUT_OF.sub(" ", to_digits(answer.low)))
     classes = [(m.group(1).upper(), m.group(2)) for m in _CP_CLASS.finditer(s)]
     words = re.findall(r"[a-z]+|\d+", s)

@@ -1,11 +1,19 @@
-"""Lab values: total bilirubin, INR, prothrombin activity (PTA), platelets."""
+"""Lab values: total bilirubin, INR, prothrombin activity (PTA), platelets.
+
+English and Chinese answers alike. In a Chinese answer only the numbers tied to the
+value asked for are read (:mod:`bot.parsing.zh_numbers`): "总胆红素三百二十多，微摩尔
+每升" is 320-329 µmol/L, and neither 直接胆红素 180 nor 凝血酶原时间 20 秒 is taken for
+the total bilirubin or the INR. The text with those numbers alone, as digits, then goes
+through the same reading as an English answer, so the results are the same.
+"""
 
 from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, Callable
 
+from bot.parsing import zh_numbers
 from bot.parsing.base import Answer, Parsed
 from bot.parsing.lexicon import PERCENT_WORDS, alternation
 from bot.parsing.nonanswers import answer_parser
@@ -37,6 +45,112 @@ PTA_FRACTION_MAX = 1.5
 PLATELETS_MIN, PLATELETS_MAX = 1.0, 1500.0
 
 
+def _names(*words: str) -> str:
+    """A regular-expression alternation of value names; a Latin name stands alone
+    ("pt" is not the "pt" of "pta")."""
+    return "|".join(
+        rf"(?<![a-z]){w}(?![a-z])" if w.isascii() else w
+        for w in sorted(words, key=len, reverse=True)
+    )
+
+
+_BILIRUBIN_NAMES = _names(
+    "总胆红素",
+    "血清总胆红素",
+    "(?<!直接)(?<!间接)(?<!结合)胆红素",
+    "tbil",
+    "t-bil",
+    "stb",
+    "total bilirubin",
+    "total",
+    "(?<!direct )(?<!indirect )(?<!conjugated )bilirubin",
+)
+_INR_NAMES = _names("inr", "国际标准化比值", "国际标准化比率", "国际标准比值")
+_PTA_NAMES = _names(
+    "pta", "pt%", "pt活动度", "凝血酶原活动度", "凝血酶原活性", "凝血酶原活度"
+)
+_PLATELET_NAMES = _names("血小板", "血小板计数", "plt", "plts")
+#: Names of other values: a number after one of them is not the value asked for.
+_OTHER_NAMES = _names(
+    "直接胆红素", "间接胆红素", "结合胆红素", "dbil", "ibil", "d-bil", "i-bil",
+    "direct bilirubin", "indirect bilirubin", "conjugated bilirubin", "direct",
+    "indirect", "conjugated", "unconjugated",
+    "凝血酶原时间", "pt", "aptt", "活化部分凝血活酶时间", "纤维蛋白原", "fib",
+    "白蛋白", "球蛋白", "alb", "alt", "ast", "谷丙", "谷草", "转氨酶", "肌酐", "cr",
+    "尿素氮", "bun", "白细胞", "wbc", "红细胞", "rbc", "血红蛋白", "hb", "hgb",
+    "甲胎蛋白", "afp", "血氨", "血糖", "钠", "钾", "hbv-dna", "dna", "病毒", "meld",
+    "体重", "身高", "血压", "体温", "岁", "年龄",
+)  # fmt: skip
+
+
+def _zh_spec(own: str, *others: str, **extra: Any) -> zh_numbers.Spec:
+    return zh_numbers.Spec(
+        labels=re.compile(own),
+        others=re.compile("|".join((_OTHER_NAMES, *others))),
+        **extra,
+    )
+
+
+_ZH_BILIRUBIN = _zh_spec(
+    _BILIRUBIN_NAMES,
+    _INR_NAMES,
+    _PTA_NAMES,
+    _PLATELET_NAMES,
+    units=re.compile(r"\s*(?:[uμµ]mol|mmol|mg|毫克|微摩)"),
+    trigger=re.compile(r"(?<![a-z])(?:d-?bil|i-?bil|direct|indirect|conjugated)"),
+)
+_ZH_INR = _zh_spec(_INR_NAMES, _BILIRUBIN_NAMES, _PTA_NAMES, _PLATELET_NAMES)
+_ZH_PTA = _zh_spec(
+    _PTA_NAMES,
+    _BILIRUBIN_NAMES,
+    _INR_NAMES,
+    _PLATELET_NAMES,
+    units=re.compile(r"\s*%"),
+    percent_ties=True,
+)
+_ZH_PLATELETS = _zh_spec(
+    _PLATELET_NAMES,
+    _BILIRUBIN_NAMES,
+    _INR_NAMES,
+    _PTA_NAMES,
+    units=re.compile(r"\s*(?:[x×*]\s*10|10\s*\^|/\s*(?:[uμµ]l|nl|l|mm)|g\s*/\s*l|个)"),
+    wan_ties=True,
+)
+_IN_SECONDS = frozenset({"s", "sec", "secs", "second", "seconds"})
+
+
+def _lab(
+    answer: Answer,
+    spec: zh_numbers.Spec,
+    reader: Callable[[Answer], Parsed],
+    seconds_say: str | None = None,
+) -> Parsed:
+    """A lab value in English or Chinese.
+
+    "正常值的3倍" / "3 times normal" is no value the rules can use: unknown, with
+    ``detail["reason"] == "times_normal"`` (the study team reads the report). In a
+    Chinese answer the numbers tied to the value are read by ``reader`` (the English
+    reading); an approximate one ("三百二十多") is its low end when the whole range
+    lies on one side of every limit of the trial (``detail["approximate"]`` and
+    ``detail["range"]``), and unknown (``detail["reason"] == "approximate"``, for the
+    study team) when a limit falls inside it. ``seconds_say``: the message when the
+    only numbers are in seconds (the prothrombin time, not this value).
+    """
+    if zh_numbers.TIMES_NORMAL.search(answer.low):
+        return answer.unknown(reason="times_normal")
+    reading = zh_numbers.chinese_reading(answer, spec)
+    if reading is None:
+        return reader(answer)
+    if not reading.taken and seconds_say and _IN_SECONDS & set(reading.dropped_units):
+        return answer.fail("unknown_unit", seconds_say, given_unit="s")
+    if len(reading.taken) == 1 and not reading.taken[0].exact:
+        approx = zh_numbers.approximation(answer, reading, reader)
+        if isinstance(approx, Parsed):
+            return approx
+        return zh_numbers.approximate_lab(approx, answer)
+    return reader(answer._replace(low=reading.render()))
+
+
 def _bilirubin_result(
     answer: Answer, umol: float, given: float, unit_label: str, **extra: Any
 ) -> Parsed:
@@ -48,28 +162,8 @@ def _bilirubin_result(
     return answer.ok(umol, **detail)
 
 
-@answer_parser("bilirubin")
-def parse_bilirubin(answer: Answer) -> Parsed:
-    """Total bilirubin in µmol/L (rounded to 3 decimals).
-
-    Units: mg/dL (also "mg/dl", "mg per dl", "milligrams per deciliter", "mg%"), mg/L,
-    g/L, g/dL, µmol/L (also "umol/L", "μmol/L", "micromol/L", "micromoles"), mmol/L; any
-    other mass or substance concentration pint knows, written with a slash. mg/dL is
-    converted with the factor 17.1; other mass units through mg/dL. A bare "mg" is read
-    as mg/dL (``detail["assumed_unit"]``).
-
-    Without a unit: above 60 the value is read as µmol/L (``detail["assumed_unit"]``);
-    at 60 or below the unit is asked for (``unit_needed``; ``detail["candidates"]``
-    holds both readings in µmol/L). Above 1500 µmol/L (about 88 mg/dL):
-    ``out_of_range``.
-
-    Args:
-        text: The answer as given.
-
-    Returns:
-        ``value`` as float in µmol/L, or an error; ``detail`` keeps the given value and
-        unit, and ``mg_dl``.
-    """
+def _read_bilirubin(answer: Answer) -> Parsed:
+    """The English reading of :func:`parse_bilirubin`."""
     s = to_digits(answer.low)
     units = find_units(s, BILIRUBIN_UNITS)
     for _, start, end in units:  # "mg per 100 ml": the 100 is part of the unit
@@ -124,23 +218,42 @@ def parse_bilirubin(answer: Answer) -> Parsed:
     )
 
 
-_SECONDS = frozenset({"s", "sec", "secs", "second", "seconds"})
-_PERCENT_RE = re.compile(rf"%|\bper\s*cent\b|\b(?:{alternation(PERCENT_WORDS)})\b")
+@answer_parser("bilirubin")
+def parse_bilirubin(answer: Answer) -> Parsed:
+    """Total bilirubin in µmol/L (rounded to 3 decimals).
 
+    Units: mg/dL (also "mg/dl", "mg per dl", "milligrams per deciliter", "mg%"), mg/L,
+    g/L, g/dL, µmol/L (also "umol/L", "μmol/L", "micromol/L", "micromoles"), mmol/L; any
+    other mass or substance concentration pint knows, written with a slash. mg/dL is
+    converted with the factor 17.1; other mass units through mg/dL. A bare "mg" is read
+    as mg/dL (``detail["assumed_unit"]``).
 
-@answer_parser("inr")
-def parse_inr(answer: Answer) -> Parsed:
-    """The INR, a plain number; plausible 0.5..15, else ``out_of_range``.
+    Without a unit: above 60 the value is read as µmol/L (``detail["assumed_unit"]``);
+    at 60 or below the unit is asked for (``unit_needed``; ``detail["candidates"]``
+    holds both readings in µmol/L). Above 1500 µmol/L (about 88 mg/dL):
+    ``out_of_range``.
 
-    "INR one point eight" -> 1.8, "1,8" -> 1.8. A value in seconds or percent (the
-    prothrombin time or activity, other tests) -> ``unknown_unit``.
+    Chinese (any conversation language): 总胆红素 / TBIL / 胆红素 in 微摩尔每升 (µmol/L)
+    or 毫克每分升; a number after 直接胆红素 / DBIL or 间接胆红素 / IBIL is never the
+    total. "正常值的3倍" -> unknown (``detail["reason"] == "times_normal"``).
+    Approximate values (三百二十多) -> :func:`_lab`.
 
     Args:
         text: The answer as given.
 
     Returns:
-        ``value`` as float, or an error.
+        ``value`` as float in µmol/L, or an error; ``detail`` keeps the given value and
+        unit, and ``mg_dl``.
     """
+    return _lab(answer, _ZH_BILIRUBIN, _read_bilirubin)
+
+
+_SECONDS = frozenset({"s", "sec", "secs", "second", "seconds"})
+_PERCENT_RE = re.compile(rf"%|\bper\s*cent\b|\b(?:{alternation(PERCENT_WORDS)})\b")
+
+
+def _read_inr(answer: Answer) -> Parsed:
+    """The English reading of :func:`parse_inr`."""
     result = single_number(answer)
     if isinstance(result, Parsed):
         return result
@@ -157,21 +270,28 @@ def parse_inr(answer: Answer) -> Parsed:
     return answer.ok(value)
 
 
-@answer_parser("pta")
-def parse_pta(answer: Answer) -> Parsed:
-    """Prothrombin activity (PTA) in percent, 0..150.
+@answer_parser("inr")
+def parse_inr(answer: Answer) -> Parsed:
+    """The INR, a plain number; plausible 0.5..15, else ``out_of_range``.
 
-    "PTA 35 percent", "35%", "35 per cent", "35" -> 35.0. Decision on fractions: a
-    number at or below 1.5 without a % sign ("0.35") could be a fraction (35%) or a
-    tiny percent, so it is not guessed: ``unit_needed`` with ``detail["candidates"]``.
-    A value in seconds (the prothrombin time, another test) -> ``unknown_unit``.
+    "INR one point eight" -> 1.8, "1,8" -> 1.8. A value in seconds or percent (the
+    prothrombin time or activity, other tests) -> ``unknown_unit``.
+
+    Chinese: INR / 国际标准化比值; 凝血酶原时间 (PT) in 秒 is not the INR: an answer
+    with only seconds -> ``unknown_unit``. Approximate values (一点八几) ->
+    :func:`_lab`.
 
     Args:
         text: The answer as given.
 
     Returns:
-        ``value`` as float in percent, or an error.
+        ``value`` as float, or an error.
     """
+    return _lab(answer, _ZH_INR, _read_inr, "parse_inr_no_unit")
+
+
+def _read_pta(answer: Answer) -> Parsed:
+    """The English reading of :func:`parse_pta`."""
     result = single_number(answer)
     if isinstance(result, Parsed):
         return result
@@ -196,6 +316,27 @@ def parse_pta(answer: Answer) -> Parsed:
         )
     detail = {} if has_percent else {"assumed_unit": PERCENT}
     return answer.ok(value, **detail)
+
+
+@answer_parser("pta")
+def parse_pta(answer: Answer) -> Parsed:
+    """Prothrombin activity (PTA) in percent, 0..150.
+
+    "PTA 35 percent", "35%", "35 per cent", "35" -> 35.0. Decision on fractions: a
+    number at or below 1.5 without a % sign ("0.35") could be a fraction (35%) or a
+    tiny percent, so it is not guessed: ``unit_needed`` with ``detail["candidates"]``.
+    A value in seconds (the prothrombin time, another test) -> ``unknown_unit``.
+
+    Chinese: 凝血酶原活动度 / PTA, "百分之三十五" -> 35.0; 凝血酶原时间 (PT) in 秒
+    -> ``unknown_unit``. Approximate values -> :func:`_lab`.
+
+    Args:
+        text: The answer as given.
+
+    Returns:
+        ``value`` as float in percent, or an error.
+    """
+    return _lab(answer, _ZH_PTA, _read_pta, "parse_pta_seconds")
 
 
 #: "x10^9", "×10⁹", "10*9", "10e9", "x 10 9" before a slash, and "109/L" after "x".
@@ -234,22 +375,8 @@ def _volume_litres(unit: str) -> float:
     return convert(1.0, name, "liter")
 
 
-@answer_parser("platelets")
-def parse_platelets(answer: Answer) -> Parsed:
-    """Platelet count in 10^9/L; plausible 1..1500, else ``out_of_range``.
-
-    "45", "45 x10^9/L", "45×10⁹/L", "45 10^9/L", "45 G/L", "45 k/uL", "45 /nL" -> 45.
-    Counts per microlitre ("45,000", "45000/uL", "45 thousand", "1.5 lakh") are
-    divided by 1000; the volume conversion is pint's. Without a unit a number up to
-    1500 is read as 10^9/L, a bigger one as a count per microlitre
-    (``detail["assumed_unit"]``).
-
-    Args:
-        text: The answer as given.
-
-    Returns:
-        ``value`` as float in 10^9/L (3 decimals), or an error.
-    """
+def _read_platelets(answer: Answer) -> Parsed:
+    """The English reading of :func:`parse_platelets`."""
     s = to_digits(answer.low)
     exponent = 0
     exp_match = _EXPONENT.search(s)
@@ -290,3 +417,25 @@ def parse_platelets(answer: Answer) -> Parsed:
     ):
         return answer.fail("out_of_range", **detail)
     return answer.ok(round(giga_per_l, 3), unit=GIGA_PER_L, **detail)
+
+
+@answer_parser("platelets")
+def parse_platelets(answer: Answer) -> Parsed:
+    """Platelet count in 10^9/L; plausible 1..1500, else ``out_of_range``.
+
+    "45", "45 x10^9/L", "45×10⁹/L", "45 10^9/L", "45 G/L", "45 k/uL", "45 /nL" -> 45.
+    Counts per microlitre ("45,000", "45000/uL", "45 thousand", "1.5 lakh") are
+    divided by 1000; the volume conversion is pint's. Without a unit a number up to
+    1500 is read as 10^9/L, a bigger one as a count per microlitre
+    (``detail["assumed_unit"]``).
+
+    Chinese: 血小板 / PLT; 万 is ten thousand per microlitre ("8万" -> 80, "十万" ->
+    100). Approximate values (8万多) -> :func:`_lab`.
+
+    Args:
+        text: The answer as given.
+
+    Returns:
+        ``value`` as float in 10^9/L (3 decimals), or an error.
+    """
+    return _lab(answer, _ZH_PLATELETS, _read_platelets)

@@ -7,10 +7,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
-from typing import NamedTuple
+from typing import Any, Mapping, NamedTuple
 
 from bot.parsing.base import Answer, Parsed, normalized_or_none
 from bot.parsing.lexicon import UNKNOWN_RE
@@ -174,3 +175,67 @@ def single_number(
     if value < 0:
         return answer.fail("negative", given_value=value)
     return value, s
+
+
+# --------------------------------------------------------------------------- #
+# Approximate values: on which side of the trial's limits a range lies
+# --------------------------------------------------------------------------- #
+
+
+@functools.cache
+def _limits(kind: str) -> tuple[tuple[str, float], ...]:
+    """The limits the trial's rules put on the facts a parser of ``kind`` reads:
+    ``("at_least", 85.5)`` for "x >= 85.5" or "x < 85.5", ``("above", 70)`` for
+    "x > 70" or "x <= 70" (the upper end of ``between``)."""
+    from bot.screening.criteria import COMBINATORS, load_trial
+
+    trial = load_trial()
+    facts = {q.id for q in trial.questions if q.parser == kind}
+    found: list[tuple[str, float]] = []
+
+    def walk(node: Mapping[str, Any]) -> None:
+        for key in COMBINATORS:
+            if key in node:
+                for child in node[key]:
+                    walk(child)
+                return
+        if node.get("fact") not in facts:
+            return
+        for op in ("at_least", "below"):
+            if op in node:
+                found.append(("at_least", float(node[op])))
+        if "above" in node:
+            found.append(("above", float(node["above"])))
+        if "between" in node:
+            low, high = node["between"]
+            found.extend([("at_least", float(low)), ("above", float(high))])
+
+    for criterion in trial.criteria:
+        if criterion.rule:
+            walk(criterion.rule)
+    for question in trial.questions:
+        if question.applies_if:
+            walk(question.applies_if)
+    return tuple(found)
+
+
+def limit_within(kind: str, low: float, high: float) -> float | None:
+    """The trial's limit that falls inside ``low``..``high`` (both possible values of
+    an answer of ``kind``), or None when every value in it is on the same side of
+    every limit, so any of them decides the rules alike.
+
+    An approximate answer ("五十多", 50 to 59) is usable as a value only then: a range
+    across a limit ("七十多" for an age limit of 70) must not be read as one side of
+    it. When the criteria cannot be read, NaN: nothing is decided.
+    """
+    try:
+        limits = _limits(kind)
+    except Exception:  # noqa: BLE001 - an unreadable file decides nothing
+        logger.exception("the trial's limits for %s could not be read", kind)
+        return math.nan
+    for op, limit in limits:
+        if op == "at_least" and (low >= limit) != (high >= limit):
+            return limit
+        if op == "above" and (low > limit) != (high > limit):
+            return limit
+    return None

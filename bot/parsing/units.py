@@ -1,5 +1,7 @@
 """Units of the lab values: the bilirubin units as written or spoken, pint's
-conversions (the registry built on first use), and mg/dL <-> µmol/L.
+conversions (the registry built on first use), and mg/dL <-> µmol/L. Chinese unit
+words (微摩尔每升, 毫克每分升, 秒, 10的9次方/升) are written as the English readings
+expect them (:func:`chinese_units`).
 
 Bilirubin uses the clinical factor of the trial's design, 1 mg/dL = 17.1 µmol/L
 (:data:`BILIRUBIN_UMOL_PER_MGDL`), not the molar mass; the canonical unit is µmol/L.
@@ -88,6 +90,27 @@ NOT_LAB_UNITS = frozenset(
     """% percent pct mmhg kg kgs g gram grams ml l iu u units s sec secs seconds
     min mins minutes h hr hrs hours fl pg cells cm mm""".split()
 )
+
+
+#: Chinese unit words of the lab values, as the English parsers write them.
+ZH_LAB_UNITS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"微摩尔?(?:每|/|每一)?(?:升|l)|微摩尔?|微mol/l"), " umol/l "),
+    (re.compile(r"毫摩尔?(?:每|/)?(?:升|l)"), " mmol/l "),
+    (re.compile(r"毫克(?:每|/)(?:分升|dl)|毫克每百毫升"), " mg/dl "),
+    (re.compile(r"毫克"), " mg "),
+    (re.compile(r"秒钟?"), " s "),
+    (re.compile(r"(?:乘以?|[x×*])?\s*10\s*的\s*9\s*次方?"), " x10^9"),
+    (re.compile(r"(?:/|每)\s*升"), "/l"),
+    (re.compile(r"(?:/|每)\s*微升"), "/ul"),
+)
+
+
+def chinese_units(low: str) -> str:
+    """``low`` with the Chinese unit words of lab values written as the English
+    parsers read them (微摩尔每升 -> umol/l, 秒 -> s)."""
+    for pattern, unit in ZH_LAB_UNITS:
+        low = pattern.sub(unit, low)
+    return low
 
 
 def unit_after(s: str, end: int) -> str | None:
