@@ -98,7 +98,7 @@ class ZhValue(NamedTuple):
 
 @functools.lru_cache(maxsize=1)
 def _cn2an() -> Callable[[str, str], float]:
-    import cn2an  # type: ignore[import-untyped]  # no stubs; pyproject lists none
+    import cn2an
 
     convert: Callable[[str, str], float] = cn2an.cn2an
     return convert
