@@ -45,6 +45,7 @@ from bot.parsing.lexicon import (
     TIME_UNITS,
     WEEKDAYS,
 )
+from nlu_ext import zh_tokenizer
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
@@ -509,11 +510,18 @@ def build_pipeline(validate: bool = False) -> Language:
     """
     import spacy
 
-    nlp = spacy.blank("en")
+    from nlu_ext import zh_tokenizer
+
+    zh_tokenizer.register()
+    nlp = spacy.blank(
+        "en",
+        config={"nlp": {"tokenizer": {"@tokenizers": zh_tokenizer.TOKENIZER_NAME}}},
+    )
     nlp.meta["name"] = "trial_values"
     nlp.meta["version"] = "1.0.0"
     nlp.meta["description"] = (
-        "Blank English tokenizer and an entity ruler finding screening values "
+        "Blank English tokenizer (jieba for Chinese runs) and an entity ruler "
+        "finding screening values "
         "(age, bilirubin, INR, PTA, platelets, Child-Pugh, HE grade, time expressions)."
     )
     ruler = nlp.add_pipe(
@@ -534,7 +542,9 @@ def build_pipeline(validate: bool = False) -> Language:
 
 
 def build_and_save(path: Path | str) -> Path:
-    """Write the pipeline to ``path``; ``spacy.load(path)`` restores it (no import)."""
+    """Write the pipeline to ``path``; ``spacy.load(path)`` restores it once the
+    tokenizer is registered (``nlu_ext.zh_tokenizer.register()``; ``import nlu_ext``
+    does it)."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     default_pipeline().to_disk(path)
@@ -545,6 +555,9 @@ def build_and_save(path: Path | str) -> Path:
 def _load_cached(path: str) -> Language:
     import spacy
 
+    from nlu_ext import zh_tokenizer
+
+    zh_tokenizer.register()
     return spacy.load(path)
 
 
@@ -738,7 +751,10 @@ def _doc_for(text: str, doc: Doc | None) -> Doc:
 
 #: The tokenizer is quadratic on a long run without whitespace (10,000 emoji take half a
 #: minute). No value mention is that long, so such runs are masked, length preserved.
-_LONG_RUN = re.compile(r"\S{200,}")
+#: Chinese runs are cut by jieba, not by that tokenizer, so they are not masked.
+_LONG_RUN = re.compile(
+    rf"[^\s{zh_tokenizer.CJK_CHARS}{zh_tokenizer.FULLWIDTH_PUNCT}]{{200,}}"
+)
 
 
 def _mask_long_runs(text: str) -> str:
