@@ -1,0 +1,261 @@
+"""nlu_ext/zh_tokenizer.py inside the project's spaCy pipeline: Chinese runs cut by
+jieba with our user dictionary, everything else by the English tokenizer, offsets exact,
+the tokenizer saved and loaded with the pipeline; and the rule components on Chinese.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+spacy = pytest.importorskip("spacy")
+pytest.importorskip("jieba")
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from nlu_ext import spacy_rules, zh_tokenizer  # noqa: E402
+from nlu_ext.spacy_rules import build_and_save, extract_values  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return spacy_rules.default_pipeline()
+
+
+@pytest.fixture(scope="module")
+def saved_path(tmp_path_factory):
+    return build_and_save(tmp_path_factory.mktemp("spacy_zh") / "trial_values")
+
+
+def words(nlp, text):
+    return [t.text for t in nlp(text) if not t.is_space]
+
+
+def test_the_pipeline_uses_the_mixed_tokenizer(nlp):
+    assert isinstance(nlp.tokenizer, zh_tokenizer.MixedTokenizer)
+    assert nlp.config["nlp"]["tokenizer"]["@tokenizers"] == zh_tokenizer.TOKENIZER_NAME
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("INR 1.8，PTA 35%", ["INR", "1.8", "，", "PTA", "35", "%"]),
+        ("总胆红素320微摩尔/升", ["总胆红素", "320", "微摩尔", "/", "升"]),
+        ("TBIL 256.4 μmol/L，直接胆红素180", None),
+        ("我妈肝硬化，有腹水", ["我妈", "肝硬化", "，", "有", "腹水"]),
+        ("凝血酶原时间二十秒。", None),
+        ("腹水！谢谢（医生）", ["腹水", "！", "谢谢", "（", "医生", "）"]),
+    ],
+)
+def test_mixed_messages(nlp, text, expected):
+    got = words(nlp, text)
+    if expected is not None:
+        assert got == expected
+    assert "".join(got) == "".join(text.split())
+
+
+def test_latin_parts_are_cut_as_in_english(nlp):
+    english = spacy.blank("en")
+    for latin in ["TBIL 256.4 μmol/L", "PLT 45 x10^9/L", "I'm 62", "INR:1.8"]:
+        expected = [t.text for t in english(latin)]
+        assert words(nlp, f"化验{latin}。")[1:-1] == expected
+        assert words(nlp, latin) == expected
+
+
+def test_an_english_message_is_the_english_tokenizers_doc(nlp):
+    english = spacy.blank("en")
+    text = "I'm 62  years old,\nbilirubin 171umol/L (PTA 35%)"
+    ours, theirs = nlp(text), english(text)
+    assert [(t.text, t.idx, t.whitespace_, t.norm_) for t in ours] == [
+        (t.text, t.idx, t.whitespace_, t.norm_) for t in theirs
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我爸今年六十二了",
+        "  INR 1.8 ，PTA 35%  ",
+        "我妈\u3000INR一点八几\n\n总胆红素 320",
+        "ok 好的 ok",
+        "I'm 他爸, we're fine。",
+        "１．８，三十五％",
+        "",
+        "。",
+    ],
+)
+def test_offsets_are_exact_and_no_single_space_is_a_token(nlp, text):
+    doc = nlp(text)
+    assert doc.text == text
+    for tok in doc:
+        assert text[tok.idx : tok.idx + len(tok.text)] == tok.text
+        if tok.is_space:  # only where spaCy's own tokenizer makes one too
+            assert tok.text != " " or tok.i == 0 or doc[tok.i - 1].whitespace_
+        else:
+            assert not any(ch.isspace() for ch in tok.text)
+
+
+def test_a_special_cases_norm_survives_in_a_mixed_message(nlp):
+    doc = nlp("I'm 他妈妈")
+    assert [(t.text, t.norm_) for t in doc][:2] == [("I", "i"), ("'m", "am")]
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("我吃了一点三七", "三七"),
+        ("三七粉吃了两年", "三七"),
+        ("B超说有一点腹水，抽过一次", "一点"),
+        ("乙肝小三阳二十多年了", "小三阳"),
+        ("乙肝大三阳", "大三阳"),
+        ("他有肝性脑病", "肝性脑病"),
+        ("凝血酶原活动度才百分之三十五", "凝血酶原活动度"),
+        ("国际标准化比值一点九", "国际标准化比值"),
+        ("直接胆红素180", "直接胆红素"),
+        ("今天还拉黑便", "黑便"),
+        ("需要签知情同意书吗", "知情同意书"),
+    ],
+)
+def test_our_words_stay_whole(nlp, text, word):
+    # never cut inside: one token covers the whole word
+    start = text.index(word)
+    doc = nlp(text)
+    inside = [t for t in doc if t.idx < start + len(word) and t.idx + len(t) > start]
+    assert len(inside) == 1, [t.text for t in doc]
+
+
+def test_no_hmm_guesses(nlp):
+    # with jieba's HMM on, 三天前吐过一次血 gave 前吐过 and 今天还拉黑便 gave 还拉黑
+    got = words(nlp, "三天前吐过一次血，今天还拉黑便")
+    assert "前吐过" not in got and "还拉黑" not in got
+    assert "吐" in got and "血" in got
+
+
+def test_one_jieba_instance_per_process(nlp, saved_path):
+    nlp("加载")
+    loaded = spacy_rules.load_pipeline(saved_path)
+    assert loaded.tokenizer._jieba is not None  # loaded at once by from_disk
+    assert loaded.tokenizer._jieba is nlp.tokenizer._jieba
+
+
+def test_save_and_load_round_trip(nlp, saved_path):
+    assert (saved_path / "tokenizer" / "zh_words.txt").read_text(encoding="utf-8") == (
+        zh_tokenizer.read_user_words()
+    )
+    loaded = spacy.load(saved_path)
+    assert isinstance(loaded.tokenizer, zh_tokenizer.MixedTokenizer)
+    for text in ["INR 1.8，PTA 35%", "我爸乙肝小三阳，总胆红素320微摩尔/升", "I'm 54."]:
+        a, b = nlp(text), loaded(text)
+        assert [(t.text, t.idx, t.whitespace_) for t in a] == [
+            (t.text, t.idx, t.whitespace_) for t in b
+        ]
+        ents = [(e.label_, e.text) for e in a.ents]
+        assert ents == [(e.label_, e.text) for e in b.ents]
+
+
+def test_a_saved_pipeline_keeps_the_words_it_was_built_with(tmp_path):
+    nlp = spacy_rules.build_pipeline()
+    nlp.tokenizer.user_words = "肝肝肝\n"  # a made-up word: jieba alone never joins it
+    nlp.to_disk(tmp_path / "p")
+    loaded = spacy.load(tmp_path / "p")
+    assert "肝肝肝" in [t.text for t in loaded("他肝肝肝了")]
+    built = spacy_rules.default_pipeline()
+    assert "肝肝肝" not in [t.text for t in built("他肝肝肝了")]
+
+
+def test_bytes_round_trip(nlp):
+    blank = spacy_rules.build_pipeline()
+    blank.tokenizer.from_bytes(nlp.tokenizer.to_bytes())
+    text = "我老公INR 1.8，小三阳"
+    assert [t.text for t in blank(text)] == [t.text for t in nlp(text)]
+
+
+def test_loads_in_a_fresh_process_after_import_nlu_ext(saved_path):
+    code = (
+        "import sys, nlu_ext, spacy\n"
+        f"nlp = spacy.load({str(saved_path)!r}, disable=['parser'])\n"
+        "print('|'.join(t.text for t in nlp('我爸INR 1.8，小三阳')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "我爸|INR|1.8|，|小三阳"
+
+
+# -- the rule components on Chinese tokens ------------------------------------------
+
+
+def values(text):
+    return {(e["entity"], e["value"]) for e in extract_values(text)}
+
+
+def test_english_lab_values_inside_chinese_messages():
+    assert values("化验结果：INR 1.8，PTA 35%。") == {("inr", 1.8), ("pta", 35.0)}
+    assert ("bilirubin", 256.4) in values("TBIL 256.4 μmol/L，直接胆红素180")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我吃了一点三七",
+        "乙肝小三阳二十多年了",
+        "B超说有一点腹水，抽过一次",
+        "三天前吐过一次血，今天还拉黑便",
+        "我爸是2019年查出来的肝硬化",
+    ],
+)
+def test_no_lab_value_from_chinese_words(text):
+    found = values(text)
+    assert not {kind for kind, _ in found} & {"bilirubin", "inr", "pta", "platelets"}
+
+
+def test_direct_bilirubin_is_not_the_bilirubin():
+    found = extract_values("直接胆红素180")
+    assert not [e for e in found if e["entity"] == "bilirubin"]
+
+
+def test_values_on_the_tokens_rasa_gives(nlp):
+    text = "我妈的INR 1.8，PTA 35%"
+    # SpacyNLP lower-cases the text before its pipeline sees it
+    found = extract_values(text, nlp(text.lower()))
+    assert {(e["entity"], e["value"], e["text"]) for e in found} == {
+        ("inr", 1.8, "INR 1.8"),
+        ("pta", 35.0, "PTA 35%"),
+    }
+
+
+def test_a_long_chinese_message_is_not_masked():
+    text = "我" * 300 + "，INR 1.8"
+    assert ("inr", 1.8) in values(text)
+
+
+_MIXED = st.text(
+    alphabet=st.sampled_from(
+        list("我爸妈乙肝小三阳总胆红素凝血酶原一点三七十万岁，。！（）、")
+        + list("INRPTA0123456789.% /µmolL\n\u3000")
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_MIXED)
+def test_never_breaks_on_mixed_text(text):
+    doc = spacy_rules.default_pipeline()(text)
+    assert doc.text == text
+    assert all(t.text for t in doc)
+    found = extract_values(text)
+    for e in found:
+        assert text[e["start"] : e["end"]] == e["text"]
