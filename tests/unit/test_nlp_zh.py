@@ -206,6 +206,39 @@ def test_english_lab_values_inside_chinese_messages():
     assert ("bilirubin", 256.4) in values("TBIL 256.4 μmol/L，直接胆红素180")
 
 
+# Chinese lab names: the ruler finds the mention, bot.parsing reads the value (only
+# values the parsers read today; the Chinese numerals are theirs to add).
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("总胆红素320微摩尔/升", {("bilirubin", 320.0)}),
+        ("胆红素：256.4μmol/L，直接胆红素180", {("bilirubin", 256.4)}),
+        ("上周查的国际标准化比值是1.9", {("inr", 1.9)}),
+        ("凝血酶原活性35%", {("pta", 35.0)}),
+        ("血小板计数：45×10⁹/L", {("platelets", 45.0)}),
+        ("我爸今年62岁", {("age", 62)}),
+        ("年龄：58", {("age", 58)}),
+        ("肝性脑病2期", {("he_grade", 2)}),
+        ("肝性脑病1级，总胆红素300", {("he_grade", 1), ("bilirubin", 300.0)}),
+        ("凝血酶原活动度35%，凝血酶原时间20秒", {("pta", 35.0)}),
+        (
+            "总胆红素320，INR 1.8 and PTA 35%",
+            {("bilirubin", 320.0), ("inr", 1.8), ("pta", 35.0)},
+        ),
+    ],
+)
+def test_chinese_lab_names(text, expected):
+    assert values(text) == expected
+
+
+def test_a_chinese_mention_stops_at_the_clause(nlp):
+    doc = nlp("总胆红素320，国际标准化比值1.9。凝血酶原时间二十秒")
+    assert [(e.label_, e.text) for e in doc.ents] == [
+        ("BILIRUBIN", "总胆红素320"),
+        ("INR", "国际标准化比值1.9"),
+    ]
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -214,6 +247,8 @@ def test_english_lab_values_inside_chinese_messages():
         "B超说有一点腹水，抽过一次",
         "三天前吐过一次血，今天还拉黑便",
         "我爸是2019年查出来的肝硬化",
+        "凝血酶原时间20秒",
+        "他没有肝性脑病，胆红素不高",
     ],
 )
 def test_no_lab_value_from_chinese_words(text):
