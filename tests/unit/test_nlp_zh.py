@@ -294,3 +294,54 @@ def test_never_breaks_on_mixed_text(text):
     found = extract_values(text)
     for e in found:
         assert text[e["start"] : e["end"]] == e["text"]
+
+
+def test_rasa_tokens_and_entities_of_a_mixed_message(saved_path, tmp_path):
+    """SpacyNLP (loading the saved pipeline), SpacyTokenizer, TrialValueExtractor."""
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.constants import TOKENS_NAMES
+    from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
+    from rasa.nlu.utils.spacy_utils import SpacyNLP
+    from rasa.shared.nlu.constants import ENTITIES, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from nlu_ext.value_extractor import TrialValueExtractor
+
+    def create(component, config, name):
+        return component.create(
+            {**component.get_default_config(), **config},
+            LocalModelStorage(tmp_path),
+            Resource(name),
+            ExecutionContext(GraphSchema({}), "test"),
+        )
+
+    spacy_nlp = create(SpacyNLP, {"model": str(saved_path)}, "nlp")
+    tokenizer = create(SpacyTokenizer, {}, "tokenizer")
+    extractor = create(TrialValueExtractor, {}, "values")
+    text = "我妈  乙肝小三阳，INR 1.8，PTA 35%\n总胆红素320微摩尔/升"
+    message = Message(data={TEXT: text})
+    spacy_nlp.process([message], spacy_nlp.provide())
+    tokenizer.process([message])
+    extractor.process([message])
+    tokens = message.get(TOKENS_NAMES[TEXT])
+    assert [t.text for t in tokens][:8] == [
+        "我妈",
+        "乙肝",
+        "小三阳",
+        "，",
+        "inr",
+        "1.8",
+        "，",
+        "pta",
+    ]
+    for tok in tokens:
+        assert tok.text.strip() == tok.text and tok.text
+        assert text.lower()[tok.start : tok.end] == tok.text
+    found = {(e["entity"], e["value"], e["text"]) for e in message.get(ENTITIES)}
+    assert found == {
+        ("inr", 1.8, "INR 1.8"),
+        ("pta", 35.0, "PTA 35%"),
+        ("bilirubin", 320.0, "总胆红素320微摩尔/升"),
+    }
