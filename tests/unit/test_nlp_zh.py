@@ -345,3 +345,85 @@ def test_rasa_tokens_and_entities_of_a_mixed_message(saved_path, tmp_path):
         ("pta", 35.0, "PTA 35%"),
         ("bilirubin", 320.0, "总胆红素320微摩尔/升"),
     }
+
+
+# -- scripts/nlu_report.py: intent F1 per language -----------------------------------
+
+
+def _nlu_report():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "nlu_report", ROOT / "scripts" / "nlu_report.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _write_results(folder, rows):
+    import json
+
+    ok = [r for r in rows if r[1] == r[2]]
+    bad = [r for r in rows if r[1] != r[2]]
+
+    def dump(items):
+        return json.dumps(
+            [
+                {
+                    "text": t,
+                    "intent": g,
+                    "intent_prediction": {"name": p, "confidence": 0.9},
+                }
+                for t, g, p in items
+            ]
+        )
+
+    (folder / "intent_successes.json").write_text(dump(ok))
+    (folder / "intent_errors.json").write_text(dump(bad))
+    avg = {"precision": 0.5, "recall": 0.5, "f1-score": 0.5, "support": len(rows)}
+    (folder / "intent_report.json").write_text(json.dumps({"weighted avg": avg}))
+
+
+def test_nlu_report_per_language(tmp_path, capsys):
+    report = _nlu_report()
+    rows = [
+        ("hello", "greet", "greet"),
+        ("bye", "goodbye", "goodbye"),
+        ("INR 1.8", "inform", "inform"),
+        ("您好", "greet", "greet"),
+        ("再见", "goodbye", "greet"),
+        ("INR 一点八", "inform", "inform"),
+    ]
+    _write_results(tmp_path, rows)
+    assert report.main(str(tmp_path)) == 0
+    out = capsys.readouterr().out
+    assert "intent, English" in out and "intent, Chinese" in out
+    english = next(ln for ln in out.splitlines() if "intent, English" in ln)
+    chinese = next(ln for ln in out.splitlines() if "intent, Chinese" in ln)
+    assert "F1 1.000" in english and "(support 3)" in english
+    # greet: P 1/2, R 1 -> 2/3; goodbye: 0; inform: 1 -> (2/3 + 0 + 1) / 3 = 0.556
+    assert "F1 0.556" in chinese and "accuracy 0.667" in chinese
+    assert "goodbye -> greet: 再见" in out
+
+
+def test_nlu_report_says_when_predictions_are_missing(tmp_path, capsys):
+    report = _nlu_report()
+    _write_results(
+        tmp_path, [("hello", "greet", "greet"), ("再见", "goodbye", "greet")]
+    )
+    (tmp_path / "intent_successes.json").unlink()  # run without --successes
+    assert report.main(str(tmp_path)) == 0
+    assert "needs `rasa test nlu --successes`" in capsys.readouterr().out
+
+
+def test_weighted_f1_matches_scikit_learn():
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    report = _nlu_report()
+    pairs = [("a", "a"), ("a", "b"), ("b", "b"), ("c", "b"), ("c", "c"), ("a", "d")]
+    targets = [t for t, _ in pairs]
+    predictions = [p for _, p in pairs]
+    expected = sklearn_metrics.f1_score(
+        targets, predictions, average="weighted", zero_division=0
+    )
+    assert report.weighted_f1(pairs)[0] == pytest.approx(expected)
