@@ -3,10 +3,13 @@
 The assistant needs a handful of numbers from what people type: age, lab values
 (bilirubin, INR, prothrombin activity, platelets), the Child-Pugh score, the grade of
 hepatic encephalopathy, and time expressions ("two weeks ago", "in 2019"). No pretrained
-spaCy model is used: the pipeline is ``spacy.blank("en")`` plus a built-in
-``entity_ruler`` whose token patterns find the mentions. The patterns are serialised
-with the pipeline, so ``spacy.load(path)`` needs no import from this project, and Rasa's
-``SpacyNLP`` can load the saved pipeline as its ``model``.
+spaCy model is used: the pipeline is ``spacy.blank("en")`` with our tokenizer for
+English, Chinese and mixed text (``nlu_ext/zh_tokenizer.py``: jieba for runs of Chinese
+characters) plus a built-in ``entity_ruler`` whose token patterns find the mentions, in
+English and in Chinese ("总胆红素320微摩尔/升"). The patterns and the tokenizer's user
+dictionary are serialised with the pipeline, and Rasa's ``SpacyNLP`` loads the saved
+pipeline as its ``model``; ``spacy.load(path)`` needs the tokenizer registered first
+(``zh_tokenizer.register()``, done by ``import nlu_ext`` and by ``load_pipeline``).
 
 The ruler only finds spans; turning a span into a value is the job of ``bot.parsing``
 (units, number words, plausibility). A span whose value does not parse is dropped. The
