@@ -33,7 +33,8 @@ install: $(STAMP) system ## Build .venv with Python 3.10, the product's and the 
 system: ## Install Debian's chromium + chromium-driver if missing (root only; browser test)
 	@scripts/setup-system.sh
 
-$(SPACY_MODEL)/meta.json: $(STAMP) nlu_ext/spacy_rules.py bot/parsing/lexicon.py
+$(SPACY_MODEL)/meta.json: $(STAMP) nlu_ext/spacy_rules.py nlu_ext/zh_tokenizer.py \
+                          nlu_ext/zh_words.txt bot/parsing/lexicon.py
 	$(PY) -m nlu_ext.spacy_rules build $(SPACY_MODEL)
 
 spacy: $(SPACY_MODEL)/meta.json ## Build the project's own spaCy pipeline
@@ -67,11 +68,11 @@ lint: $(STAMP) ## ruff check, ruff format --check, mypy (pyproject.toml); also .
 	$(VENV)/bin/mypy
 
 crossval: $(STAMP) $(SPACY_MODEL)/meta.json ## NLU 5-fold cross-validation (intent and entity F1)
-	$(RASA) test nlu --nlu data/nlu --cross-validation --folds 5 --out results/crossval
+	$(RASA) test nlu --nlu data/nlu --cross-validation --folds 5 --successes --out results/crossval
 	$(PY) scripts/nlu_report.py results/crossval
 
-nlu-heldout: $(MODEL) ## Score the held-out NLU examples (never used in training)
-	$(RASA) test nlu --nlu tests/nlu/heldout.yml --model $(MODEL) --out results/heldout
+nlu-heldout: $(MODEL) ## Score the held-out NLU examples, English and Chinese (never trained on)
+	$(RASA) test nlu --nlu tests/nlu --model $(MODEL) --successes --out results/heldout
 	$(PY) scripts/nlu_report.py results/heldout
 
 readability: $(STAMP) ## US grade level of every patient-facing text

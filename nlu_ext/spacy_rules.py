@@ -3,10 +3,13 @@
 The assistant needs a handful of numbers from what people type: age, lab values
 (bilirubin, INR, prothrombin activity, platelets), the Child-Pugh score, the grade of
 hepatic encephalopathy, and time expressions ("two weeks ago", "in 2019"). No pretrained
-spaCy model is used: the pipeline is ``spacy.blank("en")`` plus a built-in
-``entity_ruler`` whose token patterns find the mentions. The patterns are serialised
-with the pipeline, so ``spacy.load(path)`` needs no import from this project, and Rasa's
-``SpacyNLP`` can load the saved pipeline as its ``model``.
+spaCy model is used: the pipeline is ``spacy.blank("en")`` with our tokenizer for
+English, Chinese and mixed text (``nlu_ext/zh_tokenizer.py``: jieba for runs of Chinese
+characters) plus a built-in ``entity_ruler`` whose token patterns find the mentions, in
+English and in Chinese ("总胆红素320微摩尔/升"). The patterns and the tokenizer's user
+dictionary are serialised with the pipeline, and Rasa's ``SpacyNLP`` loads the saved
+pipeline as its ``model``; ``spacy.load(path)`` needs the tokenizer registered first
+(``zh_tokenizer.register()``, done by ``import nlu_ext`` and by ``load_pipeline``).
 
 The ruler only finds spans; turning a span into a value is the job of ``bot.parsing``
 (units, number words, plausibility). A span whose value does not parse is dropped. The
@@ -45,6 +48,7 @@ from bot.parsing.lexicon import (
     TIME_UNITS,
     WEEKDAYS,
 )
+from nlu_ext import zh_tokenizer
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
@@ -482,10 +486,72 @@ def _time_patterns() -> list[dict[str, Any]]:
     )
 
 
+# Chinese mentions. The tokenizer cuts Chinese runs with jieba and our user dictionary
+# (nlu_ext/zh_words.txt), so each lab name is one token: 总胆红素, 国际标准化比值,
+# 凝血酶原活动度, 血小板; and 直接胆红素 (direct bilirubin) or 凝血酶原时间 (PT, in
+# seconds) are tokens of their own that no pattern starts with. A mention is the lab
+# name and what follows it up to the end of the clause (at most 6 tokens, no English
+# word but a unit): the bot.parsing parsers read the value from it, as for English.
+
+_ZH_NUMERAL = r"^[零〇一二两三四五六七八九十百千万几多余来点]+$"
+_ZH_KEYWORDS: dict[str, list[list[str]]] = {
+    "BILIRUBIN": [["总胆红素"], ["胆红素"]],
+    "INR": [["国际标准化比值"]],
+    "PTA": [["凝血酶原活动度"], ["凝血酶原", "活动度"], ["凝血酶原", "活性"]],
+    "PLATELETS": [["血小板"], ["血小板", "计数"]],
+    "HE_GRADE": [["肝性脑病"], ["肝昏迷"]],
+}
+#: Tokens a Chinese mention never runs over: clause punctuation and other lab names.
+_ZH_STOPS = sorted(
+    {"，", "。", "；", "！", "？", "、", ",", ";", "!", "?", "（", "）", "(", ")"}
+    | {w for alts in _ZH_KEYWORDS.values() for alt in alts for w in alt}
+    | {"直接胆红素", "间接胆红素", "凝血酶原时间", "年龄", "年纪", "岁"}
+)
+_ZH_UNIT_WORDS = (
+    "μmol|µmol|umol|mmol|mol|mg|dl|l|ml|ul|x10|x|×|s|sec|secs|g|iu|i|ii|iii|iv"
+)
+_ZH_VALUE: Token = {
+    "LOWER": {
+        "REGEX": rf"^(?:[^a-z]+|\S*\d\S*|{_ZH_UNIT_WORDS})$",
+        "NOT_IN": _ZH_STOPS,
+    }
+}
+_ZH_AGE_TOKEN = (
+    r"^(?:\d{1,3}|[零〇一二两三四五六七八九十几多来]+)(?:周|虚)?岁(?:了|多)?$"
+)
+
+
+def _zh_patterns() -> list[dict[str, Any]]:
+    value: list[Alt] = [
+        [{"ORTH": {"IN": ["：", ":", "是", "为"]}, "OP": "?"}, _ZH_VALUE]
+        + [{**_ZH_VALUE, "OP": "?"}] * 5
+    ]
+    found: list[dict[str, Any]] = []
+    for label, keywords in _ZH_KEYWORDS.items():
+        keyword: list[Alt] = [[_in(alt[:1]), *map(_w, alt[1:])] for alt in keywords]
+        found += _patterns(label, keyword, value)
+    # "INR一点八几", "PTA百分之三十五": an English lab name, a value in Chinese numerals
+    numerals: list[Alt] = [[_re(_ZH_NUMERAL)] + [_re(_ZH_NUMERAL, "?")] * 3]
+    found += _patterns("INR", [[_w("inr")]], numerals)
+    found += _patterns("PTA", [[_w("pta")]], [[_re(r"^百分之.*")]])
+    # ages: "六十二岁" (one token), "62 周岁", "虚岁 70", "年龄：58"
+    age_number: list[Alt] = [[_re(r"^\d{1,3}$")], [_re(_ZH_NUMERAL)]]
+    found += _patterns("AGE", [[_re(_ZH_AGE_TOKEN)]])
+    found += _patterns("AGE", age_number, [[_in(["岁", "周岁", "岁了", "多岁"])]])
+    found += _patterns(
+        "AGE",
+        [[_in(["年龄", "年纪", "虚岁", "周岁"])]],
+        [[{"ORTH": {"IN": ["：", ":", "是"]}, "OP": "?"}]],
+        age_number,
+    )
+    return found
+
+
 def patterns() -> list[dict[str, Any]]:
     """All entity-ruler patterns ({"label", "pattern"} dicts)."""
     return (
-        _bilirubin_patterns()
+        _zh_patterns()
+        + _bilirubin_patterns()
         + _inr_patterns()
         + _pta_patterns()
         + _platelet_patterns()
@@ -509,11 +575,18 @@ def build_pipeline(validate: bool = False) -> Language:
     """
     import spacy
 
-    nlp = spacy.blank("en")
+    from nlu_ext import zh_tokenizer
+
+    zh_tokenizer.register()
+    nlp = spacy.blank(
+        "en",
+        config={"nlp": {"tokenizer": {"@tokenizers": zh_tokenizer.TOKENIZER_NAME}}},
+    )
     nlp.meta["name"] = "trial_values"
     nlp.meta["version"] = "1.0.0"
     nlp.meta["description"] = (
-        "Blank English tokenizer and an entity ruler finding screening values "
+        "Blank English tokenizer (jieba for Chinese runs) and an entity ruler "
+        "finding screening values "
         "(age, bilirubin, INR, PTA, platelets, Child-Pugh, HE grade, time expressions)."
     )
     ruler = nlp.add_pipe(
@@ -534,7 +607,9 @@ def build_pipeline(validate: bool = False) -> Language:
 
 
 def build_and_save(path: Path | str) -> Path:
-    """Write the pipeline to ``path``; ``spacy.load(path)`` restores it (no import)."""
+    """Write the pipeline to ``path``; ``spacy.load(path)`` restores it once the
+    tokenizer is registered (``nlu_ext.zh_tokenizer.register()``; ``import nlu_ext``
+    does it)."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     default_pipeline().to_disk(path)
@@ -545,6 +620,9 @@ def build_and_save(path: Path | str) -> Path:
 def _load_cached(path: str) -> Language:
     import spacy
 
+    from nlu_ext import zh_tokenizer
+
+    zh_tokenizer.register()
     return spacy.load(path)
 
 
@@ -567,6 +645,11 @@ _WORD_ALT = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _FIRST_NUMBER = re.compile(rf"\d|\b(?:{_WORD_ALT})\b", re.IGNORECASE)
 _GRADE_VALUE = re.compile(
     r"(?<![\w])(iv|iii|ii|i|[0-4]|zero|one|two|three|four)(?![\w])", re.I
+)
+#: the same inside Chinese ("肝性脑病2期", "肝性脑病II期"): no ASCII letter or digit
+#: next to it
+_GRADE_VALUE_ZH = re.compile(
+    r"(?<![A-Za-z0-9])(IV|III|II|I|iv|iii|ii|[0-4])(?![A-Za-z0-9.])"
 )
 _CP_CLASS = re.compile(r"(?<![\w'’])([abc])(?![\w])", re.IGNORECASE)
 _TIMES_TEN = re.compile(r"([x×*])10(?=\s*(?:\^|e9|⁹))", re.IGNORECASE)
@@ -618,7 +701,7 @@ def _candidates(kind: str, span_text: str) -> list[str]:
     """Texts to hand to the parser, most specific first (the keyword cut off)."""
     found: list[str] = []
     if kind == HE_GRADE:
-        m = _GRADE_VALUE.search(span_text)
+        m = _GRADE_VALUE.search(span_text) or _GRADE_VALUE_ZH.search(span_text)
         if m:
             found += [m.group(1), f"grade {m.group(1)}"]
     elif kind == CHILD_PUGH:
@@ -738,7 +821,10 @@ def _doc_for(text: str, doc: Doc | None) -> Doc:
 
 #: The tokenizer is quadratic on a long run without whitespace (10,000 emoji take half a
 #: minute). No value mention is that long, so such runs are masked, length preserved.
-_LONG_RUN = re.compile(r"\S{200,}")
+#: Chinese runs are cut by jieba, not by that tokenizer, so they are not masked.
+_LONG_RUN = re.compile(
+    rf"[^\s{zh_tokenizer.CJK_CHARS}{zh_tokenizer.FULLWIDTH_PUNCT}]{{200,}}"
+)
 
 
 def _mask_long_runs(text: str) -> str:

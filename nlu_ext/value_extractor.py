@@ -9,6 +9,10 @@ Put it after ``SpacyNLP`` (whose ``model`` is the pipeline written by
     - name: SpacyTokenizer
     - name: nlu_ext.value_extractor.TrialValueExtractor
 
+Chinese and mixed messages go the same way as English ones: the pipeline's tokenizer
+cuts Chinese runs with jieba, the ruler finds the value mentions (Chinese lab names
+too), and the ``bot.parsing`` parsers turn each mention into a value.
+
 It reuses the spaCy doc ``SpacyNLP`` attached to the message (so entity boundaries fall
 on Rasa's tokens) and appends one entity per value found: age, bilirubin, inr, pta,
 platelets, child_pugh, he_grade, time_expression. All the logic lives in
@@ -29,7 +33,14 @@ from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from nlu_ext import zh_tokenizer
 from nlu_ext.spacy_rules import extract_values
+
+# The pipeline SpacyNLP loads (build/spacy-trial-en) names our tokenizer (jieba for
+# Chinese runs, nlu_ext/zh_tokenizer.py): it must be in spaCy's registry before
+# SpacyNLP loads it. Rasa imports this module (through ``nlu_ext``) for the
+# components config.yml names, before any component is created.
+zh_tokenizer.register()
 
 
 @DefaultV1Recipe.register(
