@@ -59,7 +59,7 @@ def evaluation(
 ) -> Evaluation:
     """The engine's view of the answers so far."""
     state = answers(tracker) if answer_state is None else answer_state
-    return evaluate_state(trial(), state, screening_date(tracker))
+    return evaluate_state(trial(tracker), state, screening_date(tracker))
 
 
 def channel(tracker: Tracker) -> str:

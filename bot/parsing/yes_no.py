@@ -139,6 +139,9 @@ def _zh_yes_no(answer: Answer, low: str, consent: bool) -> Parsed | None:
         return answer.ok("yes")
     if _ZH_NOT_NO.match(s):
         return None  # "没问题": "no problem", a yes to an offer, nothing to a question
+    willing = _ZH_WILLING.match(s)
+    if willing:  # "愿意签", "不同意": willing or not, whatever follows
+        return answer.ok("no" if willing.group(1) else "yes")
     if _ZH_NO_LEAD.search(s) and not _ZH_BARE_NOT_WORD.match(s):
         return answer.ok("no")
     if _ZH_BARE_NOT.search(s):
@@ -157,6 +160,11 @@ def _zh_yes_no(answer: Answer, low: str, consent: bool) -> Parsed | None:
         return answer.unsure()
     return None
 
+
+#: Willing or not ("我愿意签", "不太愿意", "同意"), not a question ("愿意吗").
+_ZH_WILLING = re.compile(
+    r"^(?:我|他|她|我们|病人|患者)?(?:也|还是|当然)?(不太?|不是很)?(?:愿意|同意)(?!吗|不)"
+)
 
 #: "不舒服", "不好": "不" opening a word that is no answer.
 _ZH_BARE_NOT_WORD = re.compile(r"^不(?!是|对|会|用|曾|$)")

@@ -543,3 +543,24 @@ def test_phone_short_chinese_numbers_are_not_digits():
 def test_email_inside_chinese():
     assert parse_email("我的邮箱是 Wang.Li@163.com，谢谢").value == "wang.li@163.com"
     assert parse_email("不知道").unknown
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("愿意", "yes"),
+        ("我愿意签", "yes"),
+        ("同意的", "yes"),
+        ("不太愿意", "no"),
+        ("不同意，谢谢", "no"),
+    ],
+)
+def test_willing_or_not_answers_the_consent_question(text, value):
+    # "Would you be willing to sign a consent form?" is answered with 愿意, not 有.
+    parsed = parse_yes_no(text)
+    assert parsed.ok and parsed.value == value
+
+
+@pytest.mark.parametrize("text", ["愿意吗", "愿意不愿意"])
+def test_asking_back_about_willing_is_no_answer(text):
+    assert not parse_yes_no(text).ok
