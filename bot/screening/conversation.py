@@ -357,6 +357,34 @@ def is_about(trial: Trial, question: Question, text: str) -> bool:
     return False
 
 
+#: Chinese negation: any of these makes a reply that names the thing no yes.
+_ZH_NEGATION = re.compile(r"[没不无未否非]")
+
+
+def names_it(trial: Trial, question: Question, text: str) -> bool:
+    """Whether ``text`` names what ``question`` asks about (one of its ``names`` in
+    either language), not negated and not asked back: "hepatitis B for years" to
+    the long-term liver disease question, "肝癌晚期" to the cancer question."""
+    folded = (text or "").casefold()
+    if (
+        not folded
+        or parsing.looks_like_question(text)
+        or folded.rstrip().endswith(("?", "？"))
+    ):
+        return False
+    if _NEGATION.search(folded) or _ZH_NEGATION.search(folded):
+        return False
+    for wording in wordings(trial):
+        for name in wording.question(question.id).names:
+            word = name.casefold()
+            if has_cjk(word):
+                if word in folded:
+                    return True
+            elif re.search(rf"\b{re.escape(word)}\b", folded):
+                return True
+    return False
+
+
 def _interpret(
     trial: Trial, question: Question, text: str, screening_date: date
 ) -> Interpretation:
@@ -390,6 +418,9 @@ def _interpret(
         parsed = parsing.parse_yes_no(text)
         if parsed.ok and parsed.value == "unsure":
             return Interpretation(value="unsure", unknown=True)
+        if not parsed.ok and not parsed.unknown and names_it(trial, question, text):
+            # "hepatitis B for years", "乙肝好多年了": the thing asked about, named.
+            return Interpretation(value="yes")
         if (
             parsed.ok
             and parsed.detail.get("cue")

@@ -117,6 +117,10 @@ _SCHEMA: dict[str, Any] = {
                     "example": _TEXT,
                     "why": _TEXT,
                     "terms": {"type": "array", "items": _TEXT},
+                    # Words that name what a yes/no question asks about: a reply
+                    # that names one, not negated and not a question, is a yes
+                    # ("hepatitis B for years", "乙肝好多年了").
+                    "names": {"type": "array", "items": _TEXT, "minItems": 1},
                     # The NLU entity whose value answers this question (he_grade).
                     "entity": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
                     # The question a correction about this one's topic means when
@@ -229,6 +233,8 @@ class Question:
     applies_if: Mapping[str, Any] | None = None
     if_not_asked: str | None = None
     terms: tuple[str, ...] = ()
+    #: Words naming what a yes/no question asks about (a reply naming one is a yes).
+    names: tuple[str, ...] = ()
     classes: Mapping[str, ScoreClass] = field(default_factory=dict)
     #: The NLU entity whose value, found in any message, answers this question.
     entity: str | None = None
@@ -485,6 +491,7 @@ def parse_trial(data: Mapping[str, Any]) -> Trial:
             applies_if=raw.get("applies_if"),
             if_not_asked=raw.get("if_not_asked"),
             terms=tuple(raw.get("terms", ())),
+            names=tuple(raw.get("names", ())),
             classes=_score_classes(raw["id"], raw.get("classes", {})),
             entity=raw.get("entity"),
             otherwise=raw.get("otherwise"),
@@ -616,7 +623,7 @@ def load_trial_file(path: Path | str) -> Trial:
 #   criteria: {inc_age: {summary, reasons: {met, not_met, unknown, not_asked}}, ...}
 
 #: The question and criterion fields a language overlay may reword.
-OVERLAY_QUESTION_TEXTS = ("label", "example", "why", "window_text")
+OVERLAY_QUESTION_TEXTS = ("label", "example", "why", "window_text", "names")
 OVERLAY_CRITERION_TEXTS = ("summary",)
 
 

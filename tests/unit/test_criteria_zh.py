@@ -99,7 +99,7 @@ def overlay_texts(overlay: dict[str, Any]) -> dict[str, Any]:
         if isinstance(node, dict):
             for key, value in node.items():
                 walk(value, f"{path}.{key}" if path else str(key))
-        else:
+        elif not path.endswith(".names"):  # words to recognise, not texts to read
             texts[path] = node
 
     for section in ("trial", "quick_replies", "questions", "criteria"):
@@ -365,3 +365,15 @@ def test_a_missing_overlay_is_refused(tmp_path: Path) -> None:
     path.write_text(DEFAULT_TRIAL_FILE.read_text(encoding="utf-8"), encoding="utf-8")
     with pytest.raises(CriteriaError, match="cannot read criteria wording"):
         load_trial(str(path), language="zh")
+
+
+def test_the_names_of_what_a_question_asks_about_exist_in_both_languages(
+    english: Trial, chinese: Trial
+) -> None:
+    # A reply naming the thing asked about is a yes ("乙肝好多年了"): each question
+    # with English names has Chinese ones too, written in Chinese.
+    for q in english.questions:
+        zh = chinese.question(q.id)
+        assert bool(q.names) == bool(zh.names), q.id
+        if q.names:
+            assert zh.names != q.names and all(has_cjk(n) for n in zh.names), q.id

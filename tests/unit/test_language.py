@@ -125,3 +125,29 @@ def test_a_chinese_answer_about_the_question_is_about_it():
     assert not is_about(trial, liver, "上周拉肚子了")
     # The English trial reads a Chinese answer through its Chinese wording.
     assert is_about(load_trial(), liver, "得过乙肝，好多年了")
+
+
+@pytest.mark.parametrize(
+    ("fact", "text", "value"),
+    [
+        ("chronic_liver_disease", "hepatitis B for years", "yes"),
+        ("chronic_liver_disease", "嗯 乙肝好多年了 小三阳", "yes"),
+        ("liver_cancer", "肝癌晚期", "yes"),
+        ("jaundice", "眼睛黄了一个礼拜", "yes"),
+        # Negated, asked back, or about another thing: never a yes.
+        ("liver_cancer", "no cancer", "no"),
+        ("liver_cancer", "没有癌", "no"),
+        ("chronic_liver_disease", "cirrhosis?", None),
+        ("chronic_liver_disease", "肝硬化是什么", None),
+        ("liver_cancer", "我有乙肝", None),
+        ("chronic_liver_disease", "never heard of hepatitis", "no"),
+    ],
+)
+def test_a_reply_naming_what_is_asked_about_is_a_yes(fact, text, value):
+    from datetime import date
+
+    from bot.screening.conversation import interpret
+
+    for trial in (load_trial(), load_trial(language="zh")):
+        got = interpret(trial, trial.question(fact), text, date(2026, 12, 8))
+        assert got.value == value, (trial.language, text, got)
