@@ -124,9 +124,18 @@ def is_denial(value: Any) -> bool:
 
 def reply_to_interruption(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """On the last asking, an interruption still gets its answer before the question
-    is settled: the response the model selected, or the emergency advice."""
+    is settled: the response the model selected, or why the question is asked."""
     intent = intent_of(tracker)
     message = tracker.latest_message or {}
+    current = tracker.get_slot(c.CURRENT_QUESTION)
+    if (
+        intent == "why_ask"
+        and current
+        and tracker.get_slot(c.REQUESTED_SLOT) == c.ANSWER
+    ):
+        why = common.trial(tracker).question(current).why
+        common.say(dispatcher, tracker, "why_ask", why=why)
+        return
     if intent in _RETRIEVAL_INTENTS:
         selectors = message.get("response_selector") or {}
         # One selector over every retrieval intent answers under "default".
