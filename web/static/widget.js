@@ -168,8 +168,7 @@
   }
 
   // language: the conversation's ("zh" or "en"); chosen: whether it was chosen
-  // (sent as the choice) or is the page's default (sent as a hint); asked: the
-  // page's ?lang / data-lang when it was last read.
+  // (sent as the choice) or is the page's default (sent as a hint).
   function fresh(language, chosen) {
     return {
       sessionId: newSessionId(),
@@ -180,36 +179,47 @@
     };
   }
 
+  // The page's ask (?lang, data-lang) is kept with the conversation: only a page
+  // asking for another language than the page before (a link to ?lang=zh from the
+  // English page) changes the conversation's; reloading the same address does not
+  // undo a switch made in the widget since.
   var asked = pageChoice();
   var state = load();
-  // A conversation kept from before whose language the page now asks to change
-  // (a link to ?lang=zh): the request is sent once connected.
+  // A kept conversation whose language the page now asks to change: the request
+  // is sent once connected.
   var pendingSwitch = null;
   if (!state) {
     state = fresh(
       asked || normalize(document.documentElement.lang) || "en",
       asked !== null
     );
+    state.asked = asked;
   } else {
     if (!normalize(state.language)) {
       state.language = asked || "en";
       state.chosen = asked !== null;
     }
-    if (asked && asked !== state.asked && asked !== state.language) {
+    var before = state.asked === undefined ? null : state.asked;
+    if (asked && asked !== before && asked !== state.language) {
       state.language = asked;
       state.chosen = true;
-      if (state.messages.length) pendingSwitch = asked;
-    } else if (asked && !state.chosen) {
+      if (state.messages.length || state.greeted) pendingSwitch = asked;
+    } else if (asked && asked !== before) {
       state.chosen = true;
     }
+    if (asked !== before) {
+      state.asked = asked;
+      save(true);
+    }
   }
-  state.asked = asked;
   function t(key) {
     return TEXTS[state.language][key];
   }
 
-  function save() {
-    state.savedAt = Date.now();
+  // keepTime: store a change without counting it as activity (the conversation
+  // is kept for keepMinutes after the person's last message, not the last visit).
+  function save(keepTime) {
+    if (!keepTime || !state.savedAt) state.savedAt = Date.now();
     state.messages = state.messages.slice(-MAX_KEPT);
     try {
       window.localStorage.setItem(storageKey, JSON.stringify(state));
