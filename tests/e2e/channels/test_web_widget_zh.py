@@ -51,12 +51,6 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 class ChineseWidget(Widget):
     """The widget, with what this test reads of its language."""
 
-    def screenshot(self, name: str) -> Any:
-        return super().screenshot(f"widget-zh-{name}")
-
-    def full_screenshot(self, name: str, width: int, **kwargs: Any) -> Any:
-        return super().full_screenshot(f"widget-zh-{name}", width, **kwargs)
-
     def labels(self) -> dict[str, Any]:
         """The widget's language, its own labels and its switch, as shown."""
         return self.js(
@@ -148,7 +142,7 @@ def test_a_whole_screening_in_chinese_with_the_switch_used_midway(
     page.wait(lambda: page.replies() == [start, decline])
     assert all(has_cjk(text) for text in page.bot_texts()), page.bot_texts()
     assert page.axe() == []
-    page.screenshot("start.png")
+    page.screenshot("widget-zh-start.png")
 
     page.click_reply(start)
     texts = page.click_reply(for_myself)
@@ -169,7 +163,7 @@ def test_a_whole_screening_in_chinese_with_the_switch_used_midway(
             assert not has_cjk(texts[-1]), texts
             assert page.in_language("en"), page.labels()
             assert page.axe() == []
-            page.screenshot("switched-to-english.png")
+            page.screenshot("widget-zh-switched-to-english.png")
             # A reload of the same ?lang=zh address keeps the person's choice.
             before = page.count()
             browser.refresh()
@@ -190,8 +184,7 @@ def test_a_whole_screening_in_chinese_with_the_switch_used_midway(
             texts = page.type(LIKELY_ZH[next_fact])
             continue
         texts = page.type(LIKELY_ZH[fact])
-        if back or not switched:
-            assert has_cjk(texts[-1]), (fact, texts)
+        assert has_cjk(texts[-1]), (fact, texts)  # Chinese, before and after
     else:
         raise AssertionError(f"no result after 50 turns: {asked_facts}")
 
@@ -219,7 +212,7 @@ def test_a_whole_screening_in_chinese_with_the_switch_used_midway(
 
     # Desktop and a 360 px phone: no sideways scrolling, no violation.
     assert page.axe() == []
-    page.full_screenshot("desktop.png", 1280)
+    page.full_screenshot("widget-zh-desktop.png", 1280)
     browser.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
         {"width": 360, "height": 800, "deviceScaleFactor": 2, "mobile": True},
@@ -227,7 +220,7 @@ def test_a_whole_screening_in_chinese_with_the_switch_used_midway(
     try:
         assert not page.overflows(), "sideways scrolling at 360 px"
         assert page.axe() == []
-        page.full_screenshot("phone-360.png", 360, scale=2, mobile=True)
+        page.full_screenshot("widget-zh-phone-360.png", 360, scale=2, mobile=True)
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
@@ -238,7 +231,7 @@ def test_a_whole_screening_in_chinese_with_the_switch_used_midway(
     assert browser.switch_to.active_element.text == "取消"
     assert has_cjk(dialog.text)
     assert page.axe() == []
-    page.screenshot("start-over.png")
+    page.screenshot("widget-zh-start-over.png")
     texts = page.turn(
         browser.find_element(By.CSS_SELECTOR, ".tcw-dialog .tcw-primary").click
     )
