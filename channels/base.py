@@ -13,6 +13,12 @@ address, such as this machine, is not limited), messages cut to
 still answers 200 (platforms retry otherwise) and the person gets the catalogue's
 ``too_fast`` message at most once per window. A turn with no reply at all (say the
 action server is down) gets the ``no_reply`` message.
+
+Language: what a channel says itself is in the conversation's language as the
+channel sees it (:func:`bot.screening.language.conversation_language` over the
+message, the platform's hint in its metadata, and the language last seen in the
+conversation, kept in :attr:`channels.state.Routes.languages`). Every message
+reaches Rasa with a metadata dict; Telegram's carries ``language_hint``.
 """
 
 from __future__ import annotations
@@ -26,11 +32,12 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic.request import Request
 
 from bot.screening.erasure import ERASED_MARK
+from bot.screening.language import DEFAULT, conversation_language, normalize
 from channels.config import DisabledChannel, load_config
 from channels.identity import conversation_id
 from channels.limits import LimitedChannel, client_address, cut
 from channels.state import Routes
-from channels.text import button_options, pick_numbered
+from channels.text import CHANNEL_TEXTS, button_options, channel_text, pick_numbered
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +46,8 @@ logger = logging.getLogger(__name__)
 _CALLER: ContextVar[str | None] = ContextVar("caller", default=None)
 
 #: Sent when a person sends a photo, a voice note or a sticker: the assistant reads
-#: text only. (Channel-level, so it is not in the dialogue's message catalogue.)
-TEXT_ONLY_REPLY = (
-    "Sorry, I can only read typed messages. Please type your answer, or tap one of "
-    "the options."
-)
+#: text only. English; the Chinese is ``channel_text("text_only", "zh")``.
+TEXT_ONLY_REPLY = CHANNEL_TEXTS["en"]["text_only"]
 
 
 class MessagingOutput(OutputChannel):
@@ -182,10 +186,21 @@ class MessagingInput(LimitedChannel, InputChannel):
             )
         )
 
-    async def allowed(self, key: str) -> bool:
+    def language_of(
+        self, key: str, text: str = "", metadata: Dict[str, Any] | None = None
+    ) -> str:
+        """The language to speak in conversation ``key`` after this message (an
+        explicit request or Chinese script in ``text``, the platform's hint in
+        ``metadata``, the language last seen here, else English); remembered."""
+        language = conversation_language(self.routes.languages.get(key), text, metadata)
+        self.routes.languages.put(key, language)
+        return language
+
+    async def allowed(self, key: str, language: str = DEFAULT) -> bool:
         """Whether a message of conversation ``key`` is within the limits.
 
-        When it is not, the person is told so at most once per window.
+        When it is not, the person is told so (in ``language``) at most once per
+        window.
         """
         caller = _CALLER.get()
         if self.limiter.settings.is_exempt(caller):
@@ -195,7 +210,9 @@ class MessagingInput(LimitedChannel, InputChannel):
             return True
         logger.info("%s: a message over the %s limit", self.name(), decision.limit)
         if await self.limiter.first_notice(key):
-            await self.make_output().send_text_message(key, kind_text("too_fast"))
+            await self.make_output().send_text_message(
+                key, kind_text("too_fast", language)
+            )
         return False
 
     def make_output(self) -> MessagingOutput:
@@ -211,18 +228,27 @@ class MessagingInput(LimitedChannel, InputChannel):
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         sender: str,
         text: str,
+        metadata: Dict[str, Any] | None = None,
     ) -> None:
-        """Hand one person's text to Rasa under the hashed conversation key."""
+        """Hand one person's text to Rasa under the hashed conversation key.
+
+        ``metadata`` (the platform's ``language_hint``, ...) goes to Rasa with it,
+        always as a dict.
+        """
         key = conversation_id(self.name(), sender)
         self.routes.recipients.put(key, sender)
-        if not await self.allowed(key):
+        metadata = dict(metadata or {})
+        if not await self.allowed(key, self.language_of(key, text, metadata)):
             return
         offered = await self.routes.take_options(key)
         text = cut(pick_numbered(text, offered), self.max_chars)
+        language = self.language_of(key, text, metadata)  # "2" may have become 没有
         output = self.make_output()
         try:
             await on_new_message(
-                UserMessage(text, output, key, input_channel=self.name())
+                UserMessage(
+                    text, output, key, input_channel=self.name(), metadata=metadata
+                )
             )
         except Exception as error:  # noqa: BLE001 - answer the platform anyway
             logger.error(
@@ -231,24 +257,47 @@ class MessagingInput(LimitedChannel, InputChannel):
             logger.debug("details", exc_info=True)
         if output.sent == 0:
             logger.warning("%s: a turn produced no reply; sent no_reply", self.name())
-            await output.send_text_message(key, kind_text("no_reply"))
+            await output.send_text_message(key, kind_text("no_reply", language))
 
     @property
     def max_chars(self) -> int:
         """The longest message Rasa is given."""
         return self.limiter.max_chars
 
-    async def text_only(self, sender: str) -> None:
-        """Tell a person who sent a photo or voice note that only text is read."""
+    async def text_only(
+        self, sender: str, metadata: Dict[str, Any] | None = None
+    ) -> None:
+        """Tell a person who sent a photo or voice note that only text is read
+        (in the conversation's language, else the platform's hint, else English)."""
         key = conversation_id(self.name(), sender)
         self.routes.recipients.put(key, sender)
-        if not await self.allowed(key):
+        language = self.language_of(key, "", metadata)
+        if not await self.allowed(key, language):
             return
-        await self.make_output().send_text_message(key, TEXT_ONLY_REPLY)
+        await self.make_output().send_text_message(
+            key, channel_text("text_only", language)
+        )
 
 
-def kind_text(key: str) -> str:
-    """A channel message of the catalogue (``too_fast``, ``no_reply``)."""
+def kind_text(key: str, language: str | None = None) -> str:
+    """A kind message of the dialogue's catalogue (``too_fast``, ``no_reply``) in
+    ``language`` (English by default).
+
+    These are sent when something is already wrong, so they must not fail: a
+    catalogue or key missing for the language is logged and the English sent.
+    """
     from bot.screening.messages import render
 
-    return str(render(key)["text"])
+    wanted = normalize(language) or DEFAULT
+    try:
+        return str(render(key, wanted)["text"])
+    except (OSError, KeyError) as error:
+        if wanted == DEFAULT:
+            raise
+        logger.error(
+            "channel message %s missing in the %s catalogue (%s); sent in English",
+            key,
+            wanted,
+            type(error).__name__,
+        )
+        return str(render(key, DEFAULT)["text"])

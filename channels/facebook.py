@@ -16,6 +16,10 @@ Rasa, drops options beyond three buttons, and sends with a blocking client. Here
 * texts longer than 2000 characters are split on paragraph, line or sentence
   boundaries; calls carry ``appsecret_proof`` and go to ``FACEBOOK_GRAPH_URL``
   (tests use a stub).
+* Messenger sends no language with a message (the person's locale needs a profile
+  lookup and a further permission): Rasa gets an empty metadata dict, and the
+  language comes from what the person writes (:mod:`bot.screening.language`); the
+  channel's own words ("Please choose:", the numbered hint) follow the reply's.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from sanic.response import HTTPResponse
 from channels.base import MessagingInput, MessagingOutput
 from channels.http import post, refuse
 from channels.state import Routes
-from channels.text import numbered, split_text, text_limit
+from channels.text import channel_text, numbered, reply_language, split_text, text_limit
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +84,10 @@ class MessengerOutput(MessagingOutput):
         if options and not quick:
             text = numbered(text, [o["title"] for o in options])
             await self.remember_numbered(key, options)
-        parts = split_text(text, self.limit) or (["Please choose:"] if quick else [])
+        choose = channel_text(
+            "choose", reply_language(text, [o["title"] for o in options])
+        )
+        parts = split_text(text, self.limit) or ([choose] if quick else [])
         for index, part in enumerate(parts):
             message: Dict[str, Any] = {"text": part}
             if quick and index == len(parts) - 1:

@@ -20,6 +20,11 @@ server is down: Rasa logs the error and sends nothing) with an empty list. Here:
   same message sent again after its reply was lost gets the same replies back and
   is not taken as the answer to the next question (:func:`replay`).
 
+The client's ``metadata`` object goes to Rasa as it is: ``{"language": "zh"}`` is
+the client's explicit choice of language, ``{"language_hint": "zh-CN"}`` a weaker
+hint (:mod:`bot.screening.language`). The kind messages above are in the language
+the message chooses (the choice, the hint, Chinese script; else English).
+
 With ``?stream=true`` Rasa's streaming answer is kept (limits and the cut apply;
 the ``no_reply`` message does not).
 
@@ -47,6 +52,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.screening.language import DEFAULT, conversation_language
 from channels.base import kind_text
 from channels.limits import (
     Limiter,
@@ -117,10 +123,12 @@ def address_of(request: Request, settings: LimitSettings) -> str | None:
     )
 
 
-def too_fast_response(recipient_id: str, retry_after: int) -> HTTPResponse:
+def too_fast_response(
+    recipient_id: str, retry_after: int, language: str = DEFAULT
+) -> HTTPResponse:
     """429 with ``Retry-After`` and the REST channel's usual body."""
     return response.json(
-        [{"recipient_id": recipient_id, "text": kind_text("too_fast")}],
+        [{"recipient_id": recipient_id, "text": kind_text("too_fast", language)}],
         status=429,
         headers={"Retry-After": str(retry_after)},
     )
@@ -170,15 +178,16 @@ class RestInput(RasaRestInput):
                     {"error": 'expected {"sender": "...", "message": "..."}'},
                     status=400,
                 )
+            metadata = body.get("metadata")
+            metadata = metadata if isinstance(metadata, dict) else None
+            language = conversation_language(None, text or "", metadata)
             decision = await self.limiter.check(
                 sender, address_of(request, self.limiter.settings)
             )
             if not decision:
                 logger.info("rest: a message over the %s limit", decision.limit)
-                return too_fast_response(sender, decision.retry_after)
+                return too_fast_response(sender, decision.retry_after, language)
             text = cut(text or "", self.limiter.max_chars)
-            metadata = body.get("metadata")
-            metadata = metadata if isinstance(metadata, dict) else None
             if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
                 return response.stream(
                     self.stream_response(
@@ -193,7 +202,7 @@ class RestInput(RasaRestInput):
                 logger.info("rest: a message sent again; its replies replayed")
                 return response.json(replayed)
             messages = await self.run_turn(
-                on_new_message, sender, text, metadata, message_id
+                on_new_message, sender, text, metadata, message_id, language
             )
             return response.json(messages)
 
@@ -206,8 +215,10 @@ class RestInput(RasaRestInput):
         text: str,
         metadata: Dict[str, Any] | None,
         message_id: str | None = None,
+        language: str = DEFAULT,
     ) -> List[Dict[str, Any]]:
-        """Hand one message to Rasa; its replies, or the ``no_reply`` message."""
+        """Hand one message to Rasa; its replies, or the ``no_reply`` message (in
+        ``language``)."""
         collector = CollectingOutputChannel()
         try:
             await on_new_message(
@@ -229,4 +240,4 @@ class RestInput(RasaRestInput):
         if replies:
             return replies
         logger.warning("rest: a turn produced no reply; sent the no_reply message")
-        return [{"recipient_id": sender, "text": kind_text("no_reply")}]
+        return [{"recipient_id": sender, "text": kind_text("no_reply", language)}]

@@ -23,6 +23,18 @@ the conversation (``actions/erase_data.py``). Rasa's own output would pass the
 payload's keys to ``AsyncServer.emit`` as arguments, which raises for any key but
 ``data``, ``room``, ...: the turn would fail after its text was sent, and the
 tracker, with the erasure's mark, would not be saved.
+
+Language: the widget sends its language with every message, as the metadata
+``{"language": "zh"}`` once it was chosen (its 中文 / English switch, ``?lang=``,
+``data-lang``) and as ``{"language_hint": "en"}`` before (the page's language), so
+that a message typed in Chinese on the English page still gets Chinese answers
+(:mod:`bot.screening.language`). When a message chooses another language than the
+one the widget sent (a typed "中文" or "English please", Chinese script without a
+choice), the widget is told before the answers arrive, by a ``bot_uttered`` event
+``{"language": "zh"}``, and changes its own labels to match: the channel decides
+with the same function as the NLU (``message_language``), so the two agree. The
+``too_fast`` and ``no_reply`` messages are in the message's language too.
+
 Everything else, including the channel's name ``socketio``, is Rasa's.
 
 Credentials (``credentials.yml``)::
@@ -47,6 +59,12 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
 
+from bot.screening.language import (
+    METADATA_CHOICE,
+    conversation_language,
+    message_language,
+    normalize,
+)
 from bot.settings import load_settings
 from channels.base import kind_text
 from channels.limits import LimitedChannel, client_address, cut
@@ -54,6 +72,9 @@ from channels.limits import LimitedChannel, client_address, cut
 logger = logging.getLogger(__name__)
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+#: The key of the ``bot_uttered`` event telling the widget the conversation's
+#: language changed (``{"language": "zh"}``).
+LANGUAGE_MARK = "language"
 
 
 def session_id_of(data: Any) -> str:
@@ -196,18 +217,22 @@ class SocketIOInput(LimitedChannel, RasaSocketIOInput):
                 return
         else:
             sender_id = sid
+        text = data.get("message")
+        text = text if isinstance(text, str) else ""
+        metadata = metadata_of(data, self.metadata_key) or {}
+        language = conversation_language(None, text, metadata)
         decision = await self.limiter.check(sender_id, self.address(sid))
         if not decision:
             logger.info("socketio: a message over the %s limit", decision.limit)
             await sio.emit(
                 self.bot_message_evt,
-                {"text": kind_text("too_fast")},
+                {"text": kind_text("too_fast", language)},
                 room=sid,
                 namespace=self.namespace,
             )
             return
-        text = data.get("message")
-        text = cut(text if isinstance(text, str) else "", self.limiter.max_chars)
+        text = cut(text, self.limiter.max_chars)
+        await self.tell_language(sender_id, text, metadata)
         output = CountingOutput(sio, self.bot_message_evt)
         try:
             await on_new_message(
@@ -216,7 +241,7 @@ class SocketIOInput(LimitedChannel, RasaSocketIOInput):
                     output,
                     sender_id,
                     input_channel=self.name(),
-                    metadata=metadata_of(data, self.metadata_key),
+                    metadata=metadata,
                 )
             )
         except Exception as error:  # noqa: BLE001 - answer the person anyway
@@ -226,7 +251,31 @@ class SocketIOInput(LimitedChannel, RasaSocketIOInput):
             logger.debug("details", exc_info=True)
         if output.sent == 0:
             logger.warning("socketio: a turn produced no reply; sent no_reply")
-            await output._send_message(sender_id, {"text": kind_text("no_reply")})
+            await output._send_message(
+                sender_id, {"text": kind_text("no_reply", language)}
+            )
+
+    async def tell_language(
+        self, room: str, text: str, metadata: Dict[str, Any]
+    ) -> str | None:
+        """Tell the widget when this message chooses another language than the one
+        it sent as its choice; the language chosen, or None."""
+        chosen = message_language(text, metadata)
+        if chosen is None or chosen == normalize(metadata.get(METADATA_CHOICE)):
+            return None
+        assert self.sio is not None
+        try:
+            await self.sio.emit(
+                self.bot_message_evt,
+                {LANGUAGE_MARK: chosen},
+                room=room,
+                namespace=self.namespace,
+            )
+        except Exception as error:  # noqa: BLE001 - the turn goes on regardless
+            logger.error(
+                "socketio: could not send the language (%s)", type(error).__name__
+            )
+        return chosen
 
 
 def allowed_origins() -> frozenset[str]:

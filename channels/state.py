@@ -149,6 +149,10 @@ class Routes:
         options: conversation id -> the payloads of the numbered options last
             shown, so that a typed "2" can be read as the second option.
         seen: platform message ids already handled (platforms retry webhooks).
+        languages: conversation id -> the language last seen in it (``"en"`` or
+            ``"zh"``), for what the channel says itself (a photo, too fast, no
+            reply). This process only: on another replica the message's own
+            script or the platform's hint decides, as on a first message.
         shared: Redis, for ``options`` and ``seen`` across replicas (see
             :class:`SharedState`); None: this process's memory only.
     """
@@ -157,6 +161,7 @@ class Routes:
     recipients: Bounded[str, str] = field(default_factory=Bounded)
     options: Bounded[str, List[str]] = field(default_factory=Bounded)
     seen: Bounded[str, bool] = field(default_factory=lambda: Bounded(4096))
+    languages: Bounded[str, str] = field(default_factory=Bounded)
     shared: SharedState | None = field(default_factory=shared_state)
 
     async def first_time(self, message_id: str | None) -> bool:

@@ -14,7 +14,12 @@ in the chat, and has no configurable API address. Here:
 * options are a one-time reply keyboard: a tap sends the option's text as the
   person's message, exactly like typing it, and it stays visible in the chat;
 * texts longer than 4096 characters are split on paragraph, line or sentence
-  boundaries; the API address is ``TELEGRAM_API_URL`` (tests use a stub).
+  boundaries; the API address is ``TELEGRAM_API_URL`` (tests use a stub);
+* the person's app language (``from.language_code``: ``zh-hans``, ``en``...)
+  reaches Rasa as the metadata ``language_hint``, which starts a conversation in
+  Chinese until the person writes or asks otherwise
+  (:mod:`bot.screening.language`); what the channel writes itself (the keyboard's
+  placeholder, "Please choose:") is in the language of the reply it goes with.
 
 Credentials (``credentials.yml``)::
 
@@ -36,10 +41,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.screening.language import METADATA_HINT
 from channels.base import MessagingInput, MessagingOutput
 from channels.http import header_equals, post, refuse
 from channels.state import Routes
-from channels.text import split_text, text_limit
+from channels.text import channel_text, reply_language, split_text, text_limit
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +83,14 @@ class TelegramOutput(MessagingOutput):
         A message without options removes a keyboard left from an earlier turn,
         unless this turn already showed one.
         """
-        parts = split_text(text, self.limit) or (["Please choose:"] if options else [])
+        language = reply_language(text, [o["title"] for o in options])
+        parts = split_text(text, self.limit) or (
+            [channel_text("choose", language)] if options else []
+        )
         for index, part in enumerate(parts):
             body: Dict[str, Any] = {"chat_id": recipient, "text": part}
             if options and index == len(parts) - 1:
-                body["reply_markup"] = keyboard(options)
+                body["reply_markup"] = keyboard(options, language)
                 self._keyboard_shown = True
             elif not options and not self._keyboard_shown:
                 body["reply_markup"] = {"remove_keyboard": True}
@@ -99,9 +108,13 @@ class TelegramOutput(MessagingOutput):
         )
 
 
-def keyboard(options: List[Dict[str, str]]) -> Dict[str, Any]:
-    """A one-time reply keyboard: short options side by side, long ones stacked."""
+def keyboard(
+    options: List[Dict[str, str]], language: str | None = None
+) -> Dict[str, Any]:
+    """A one-time reply keyboard: short options side by side, long ones stacked;
+    its placeholder in ``language`` (by default the options' own)."""
     titles = [o["title"] for o in options]
+    language = language or reply_language("", titles)
     if len(titles) <= 3 and all(len(t) <= 12 for t in titles):
         rows = [[{"text": t} for t in titles]]
     else:
@@ -110,7 +123,7 @@ def keyboard(options: List[Dict[str, str]]) -> Dict[str, Any]:
         "keyboard": rows,
         "one_time_keyboard": True,
         "resize_keyboard": True,
-        "input_field_placeholder": "Tap an option or type your answer",
+        "input_field_placeholder": channel_text("keyboard_placeholder", language),
     }
 
 
@@ -210,10 +223,20 @@ class TelegramInput(MessagingInput, RasaTelegramInput):
             logger.info("telegram: ignored an update from a %s chat", chat.get("type"))
             return
         sender = str(chat["id"])
+        metadata = language_metadata((callback or message).get("from"))
         if not text:
-            await self.text_only(sender)
+            await self.text_only(sender, metadata)
             return
         if text.split(maxsplit=1)[0].split("@")[0] == "/start":
             text = START_TEXT
         await self.make_output().typing(sender)
-        await self.receive(on_new_message, sender, text)
+        await self.receive(on_new_message, sender, text, metadata)
+
+
+def language_metadata(user: Any) -> Dict[str, Any]:
+    """Rasa's metadata for a message from Telegram user ``user``: the app's
+    language (``language_code``, an IETF tag such as ``zh-hans``) as a hint."""
+    code = user.get("language_code") if isinstance(user, dict) else None
+    if isinstance(code, str) and code.strip():
+        return {METADATA_HINT: code.strip()[:35]}
+    return {}

@@ -1,9 +1,17 @@
-"""Text for platforms: lengths, splitting at a limit, numbered quick replies.
+"""Text for platforms: lengths, splitting at a limit, numbered quick replies, and
+the few sentences the channels write themselves, in English and Chinese.
 
 :func:`split_text` cuts long texts at a platform's limit on paragraph, line or
 sentence boundaries; :func:`numbered` renders quick replies as a numbered list where
 a platform has no buttons, and :func:`pick_numbered` maps a typed "2" back to the
 option it named.
+
+:data:`CHANNEL_TEXTS` holds what a channel says on its own, outside the dialogue (a
+photo was sent, the hint below a numbered list, ...); the two kind messages of the
+dialogue's catalogue (``too_fast``, ``no_reply``) are rendered by
+:func:`channels.base.kind_text`. The language of a person's message is read by
+:func:`bot.screening.language.conversation_language`; the language of the
+assistant's own reply (for the hint under its options) by :func:`reply_language`.
 """
 
 from __future__ import annotations
@@ -12,8 +20,55 @@ import re
 from collections.abc import Mapping
 from typing import Any, Dict, List
 
-#: Below a numbered list of options, on platforms without buttons.
-NUMBERED_HINT = "Reply with a number, or in your own words."
+from bot.screening.language import CHINESE, DEFAULT, ENGLISH, normalize, script_language
+
+#: What the channels say themselves, by language. Channel-level (the dialogue never
+#: sends these), so they are not in the dialogue's message catalogue.
+CHANNEL_TEXTS: Dict[str, Dict[str, str]] = {
+    ENGLISH: {
+        # A photo, a voice note or a sticker: the assistant reads text only.
+        "text_only": (
+            "Sorry, I can only read typed messages. Please type your answer, or tap "
+            "one of the options."
+        ),
+        # Below a numbered list of options, on platforms without buttons.
+        "numbered_hint": "Reply with a number, or in your own words.",
+        # A single option is not numbered (a typed "1" must stay a number).
+        "one_option": 'You can also reply "{title}".',
+        # A message with options but no text.
+        "choose": "Please choose:",
+        # Telegram's input field, while its reply keyboard is shown.
+        "keyboard_placeholder": "Tap an option or type your answer",
+    },
+    CHINESE: {
+        "text_only": "抱歉，我只能看懂打字发来的消息。请打字回答，或点一个选项。",
+        "numbered_hint": "请回复选项前面的数字，或者直接用您自己的话回答。",
+        "one_option": "您也可以回复“{title}”。",
+        "choose": "请选择：",
+        "keyboard_placeholder": "点一个选项，或直接打字回答",
+    },
+}
+
+#: Below a numbered list of options (English; :func:`channel_text` for others).
+NUMBERED_HINT = CHANNEL_TEXTS[ENGLISH]["numbered_hint"]
+
+
+def channel_text(key: str, language: str | None = None, **values: str) -> str:
+    """A sentence of :data:`CHANNEL_TEXTS` in ``language`` (English by default).
+
+    >>> channel_text("choose", "zh-CN")
+    '请选择：'
+    """
+    texts = CHANNEL_TEXTS[normalize(language) or DEFAULT]
+    return texts[key].format(**values) if values else texts[key]
+
+
+def reply_language(text: str, titles: List[str] | None = None) -> str:
+    """The language of one of the assistant's messages: its script, else the
+    script of its options, else English. (The dialogue writes each message in
+    the conversation's language, so its own words tell which it is.)"""
+    return script_language(text) or script_language(" ".join(titles or [])) or DEFAULT
+
 
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
@@ -36,8 +91,9 @@ def _cut(text: str, limit: int) -> int:
 _BREAKS = (
     re.compile(r"\n\s*\n"),  # paragraphs
     re.compile(r"\n"),  # lines
-    re.compile(r"(?<=[.!?。！？])[\"')\]]?\s+"),  # sentences
-    re.compile(r"[;,:]\s+"),  # clauses
+    # sentences (Chinese ones end without a space: after 。！？ and a closing quote)
+    re.compile(r"(?<=[.!?。！？])[\"')\]]?\s+|(?<=[。！？])[”’」』）]?"),
+    re.compile(r"[;,:]\s+|(?<=[；，：])"),  # clauses
     re.compile(r"\s+"),  # words
 )
 
@@ -81,18 +137,21 @@ def text_limit(config: Mapping[str, Any], platform_limit: int) -> int:
     return max(100, min(wanted, platform_limit))
 
 
-def numbered(text: str, titles: List[str]) -> str:
+def numbered(text: str, titles: List[str], language: str | None = None) -> str:
     """``text`` with quick replies as a numbered list, for platforms without buttons.
 
     One option is not numbered (a typed "1" must stay a number, say an INR of 1):
-    it becomes a hint, e.g. ``You can also reply "I don't know".``
+    it becomes a hint, e.g. ``You can also reply "I don't know".`` The hint is in
+    ``language``, by default the language the message itself is written in.
     """
     if not titles:
         return text
+    language = language or reply_language(text, titles)
     if len(titles) == 1:
-        return f'{text}\n\nYou can also reply "{titles[0]}".'
+        hint = channel_text("one_option", language, title=titles[0])
+        return f"{text}\n\n{hint}"
     lines = "\n".join(f"{number}. {title}" for number, title in enumerate(titles, 1))
-    return f"{text}\n\n{lines}\n{NUMBERED_HINT}"
+    return f"{text}\n\n{lines}\n{channel_text('numbered_hint', language)}"
 
 
 def pick_numbered(text: str, payloads: List[str] | None) -> str:

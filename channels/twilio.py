@@ -16,6 +16,9 @@ buttons, and calls Twilio with a blocking client inside Rasa's event loop. Here:
 * one Rasa message is one Twilio message, split only beyond Twilio's 1600
   characters, on paragraph, line or sentence boundaries;
 * replies go out with aiohttp to ``TWILIO_API_URL`` (tests use a stub).
+* Twilio sends no language: Rasa gets an empty metadata dict, and the language
+  comes from what the person writes (:mod:`bot.screening.language`); the hint
+  under a numbered list is in the reply's language.
 
 Two channels, so that each can be enabled alone: ``sms`` at
 ``/webhooks/sms/webhook`` and ``whatsapp`` at ``/webhooks/whatsapp/webhook``.

@@ -11,6 +11,11 @@ Settings (environment): ``WIDGET_HOST`` [127.0.0.1], ``WIDGET_PORT`` [8081],
 ``WIDGET_KEEP_MINUTES`` [120], how long a browser keeps a quiet conversation.
 Every page gets a strict Content-Security-Policy: scripts and styles from this
 server only, connections to this server and the Rasa server only.
+
+The pages are in English and Simplified Chinese: ``?lang=zh`` serves the Chinese
+template beside the English one (``index.zh.html`` for ``index.html``), whose
+``<html lang>`` says so; anything else serves English. The widget reads the same
+``?lang=`` for its own start language.
 """
 
 from __future__ import annotations
@@ -26,8 +31,9 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
+from bot.screening.language import DEFAULT, LANGUAGES, normalize
 from bot.settings import PROJECT_ROOT, load_settings
 
 logger = logging.getLogger(__name__)
@@ -94,6 +100,21 @@ def content_security_policy(rasa_url: str) -> str:
     )
 
 
+def page_language(query: str) -> str:
+    """The language a page's query string asks for (``lang=zh``), else English."""
+    asked = parse_qs(query).get("lang") or [""]
+    language = normalize(asked[0][:35])
+    return language if language in LANGUAGES else DEFAULT
+
+
+def template_for(file: Path, language: str) -> Path:
+    """The page's template in ``language`` (``index.zh.html``), else ``file``."""
+    if language == DEFAULT:
+        return file
+    translated = file.with_name(f"{file.stem}.{language}{file.suffix}")
+    return translated if translated.is_file() else file
+
+
 def render(template: str, config: WidgetConfig) -> str:
     """Fill the page's ``{{name}}`` placeholders (HTML-escaped)."""
     settings = load_settings()
@@ -138,7 +159,8 @@ class WidgetHandler(BaseHTTPRequestHandler):
         self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
 
     def _serve(self, *, body: bool) -> None:
-        path = urlsplit(self.path).path
+        parts = urlsplit(self.path)
+        path = parts.path
         if path == "/healthz":
             self._send(HTTPStatus.OK, b"ok\n", "text/plain; charset=utf-8", body)
             return
@@ -147,6 +169,10 @@ class WidgetHandler(BaseHTTPRequestHandler):
             self.send_error(HTTPStatus.NOT_FOUND)
             return
         file, content_type, templated = entry
+        language = DEFAULT
+        if templated:
+            language = page_language(parts.query)
+            file = template_for(file, language)
         try:
             data = file.read_bytes()
         except FileNotFoundError:
@@ -155,13 +181,22 @@ class WidgetHandler(BaseHTTPRequestHandler):
             return
         if templated:
             data = render(data.decode("utf-8"), self.config).encode("utf-8")
-        self._send(HTTPStatus.OK, data, content_type, body)
+        self._send(
+            HTTPStatus.OK, data, content_type, body, language if templated else None
+        )
 
     def _send(
-        self, status: HTTPStatus, data: bytes, content_type: str, body: bool
+        self,
+        status: HTTPStatus,
+        data: bytes,
+        content_type: str,
+        body: bool,
+        language: str | None = None,
     ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        if language:
+            self.send_header("Content-Language", "zh-CN" if language == "zh" else "en")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-cache")
         self.send_header("X-Content-Type-Options", "nosniff")

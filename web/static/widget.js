@@ -16,9 +16,25 @@
  * too (the stored messages and session id), removes the earlier messages from the
  * page and talks under a new session id.
  *
+ * Two languages, English and Simplified Chinese: a 中文 / English switch in the
+ * header (two buttons, aria-pressed on the one in force, each with its lang). The
+ * start language is the page URL's ?lang=zh|en, else the script tag's data-lang, else
+ * the page's own <html lang> (a hint only), else English. The language is kept with
+ * the session in localStorage and sent with every message as metadata: once chosen
+ * (the switch, ?lang, data-lang) as {"language": "zh"}, before that as
+ * {"language_hint": "en"}, so that Chinese typed on the English page is answered
+ * in Chinese. Switching mid-conversation sends the request "中文" / "English" as
+ * the person's message: the assistant reads it by rule and asks the pending
+ * question again in that language (an empty message would be read as an answer).
+ * When the server says the conversation's language changed (a bot_uttered event
+ * {"language": "zh"}, after a typed "请说中文" or Chinese written without a
+ * choice), the widget follows. Every label of the widget exists in both languages.
+ *
  * Optional attributes on the script tag:
- *   data-title      heading of the widget
- *   data-privacy    URL of the privacy notice (default: privacy.html beside this file)
+ *   data-title      heading of the widget in English (data-title-zh: in Chinese)
+ *   data-privacy    URL of the privacy notice (default: privacy.html beside this
+ *                   file, with ?lang=zh in Chinese; data-privacy-zh: in Chinese)
+ *   data-lang       the start language, "zh" or "en" (the page URL's ?lang= wins)
  *   data-keep-minutes  how long a quiet conversation is kept in this browser (120)
  */
 (function () {
@@ -30,13 +46,101 @@
   }
   var base = new URL(".", script.src).href;
   var server = script.getAttribute("data-server") || new URL(script.src).origin;
-  var title = script.getAttribute("data-title") || "Liver study: can I take part?";
-  var privacyUrl = script.getAttribute("data-privacy") || base + "privacy.html";
   var keepMinutes = parseInt(script.getAttribute("data-keep-minutes") || "120", 10);
   var storageKey = "trial-chat:v1:" + server;
   var MAX_KEPT = 200;
-  var GREETING = "Hello";
-  var RESTART = "Start over";
+
+  // ------------------------------------------------------------- languages
+
+  // Everything the widget itself says. "greeting", "restart" and "request" are
+  // sent to the assistant: words it reads as a greeting, "start over" and a
+  // request for the language.
+  var TEXTS = {
+    en: {
+      lang: "en",
+      name: "English",
+      title: "Liver study: can I take part?",
+      languages: "Language",
+      restart: "Start over",
+      notice: "An automated helper, not a doctor. It does not give medical advice. ",
+      privacy: "Privacy notice",
+      log: "Conversation",
+      typing: "The assistant is typing",
+      replies: "Quick replies",
+      label: "Your message",
+      placeholder: "Type your answer here",
+      send: "Send",
+      question: "Start over? Your answers so far will be cleared.",
+      yes: "Yes, start over",
+      no: "Cancel",
+      assistant: "Assistant: ",
+      you: "You: ",
+      connecting: "Connecting…",
+      lost: "Connection lost. Trying again…",
+      unreachable: "Cannot reach the assistant just now. Trying again…",
+      failed: "The chat could not load. Please try again later.",
+      greeting: "Hello",
+      request: "English"
+    },
+    zh: {
+      lang: "zh-CN",
+      name: "中文",
+      title: "肝病研究：我能参加吗？",
+      languages: "语言",
+      restart: "重新开始",
+      notice: "这是自动问答助手，不是医生，不提供医疗建议。",
+      privacy: "隐私说明",
+      log: "对话记录",
+      typing: "助手正在输入",
+      replies: "快捷回复",
+      label: "您的消息",
+      placeholder: "请在这里输入您的回答",
+      send: "发送",
+      question: "要重新开始吗？您已经填的回答会被清除。",
+      yes: "是的，重新开始",
+      no: "取消",
+      assistant: "助手：",
+      you: "您：",
+      connecting: "正在连接…",
+      lost: "连接断了，正在重新连接…",
+      unreachable: "暂时连不上助手，正在重试…",
+      failed: "聊天窗口没能打开，请稍后再试。",
+      greeting: "你好",
+      request: "中文"
+    }
+  };
+  var LANGUAGES = ["zh", "en"];
+
+  // "zh", "en", or null for anything else ("zh-CN", "zh_Hans", "EN-us" included).
+  function normalize(value) {
+    var code = String(value || "").trim().toLowerCase().replace(/_/g, "-");
+    var primary = code.split("-")[0];
+    return primary === "zh" || primary === "en" ? primary : null;
+  }
+
+  // The language this page asks for: the URL's ?lang=, else data-lang.
+  function pageChoice() {
+    var fromUrl = null;
+    try {
+      fromUrl = normalize(new URL(window.location.href).searchParams.get("lang"));
+    } catch (error) {
+      /* an unusual URL: no choice there */
+    }
+    return fromUrl || normalize(script.getAttribute("data-lang"));
+  }
+
+  function attribute(name, language) {
+    return (
+      script.getAttribute(name + "-" + language) ||
+      (language === "en" ? script.getAttribute(name) : null)
+    );
+  }
+
+  function privacyLink(language) {
+    var given = attribute("data-privacy", language) || script.getAttribute("data-privacy");
+    if (given) return given;
+    return base + "privacy.html" + (language === "en" ? "" : "?lang=" + language);
+  }
 
   // ---------------------------------------------------------------- storage
 
@@ -63,14 +167,59 @@
       .join("");
   }
 
-  function fresh() {
-    return { sessionId: newSessionId(), messages: [], replies: [] };
+  // language: the conversation's ("zh" or "en"); chosen: whether it was chosen
+  // (sent as the choice) or is the page's default (sent as a hint).
+  function fresh(language, chosen) {
+    return {
+      sessionId: newSessionId(),
+      messages: [],
+      replies: [],
+      language: language,
+      chosen: chosen
+    };
   }
 
-  var state = load() || fresh();
+  // The page's ask (?lang, data-lang) is kept with the conversation: only a page
+  // asking for another language than the page before (a link to ?lang=zh from the
+  // English page) changes the conversation's; reloading the same address does not
+  // undo a switch made in the widget since.
+  var asked = pageChoice();
+  var state = load();
+  // A kept conversation whose language the page now asks to change: the request
+  // is sent once connected.
+  var pendingSwitch = null;
+  if (!state) {
+    state = fresh(
+      asked || normalize(document.documentElement.lang) || "en",
+      asked !== null
+    );
+    state.asked = asked;
+  } else {
+    if (!normalize(state.language)) {
+      state.language = asked || "en";
+      state.chosen = asked !== null;
+    }
+    var before = state.asked === undefined ? null : state.asked;
+    if (asked && asked !== before && asked !== state.language) {
+      state.language = asked;
+      state.chosen = true;
+      if (state.messages.length || state.greeted) pendingSwitch = asked;
+    } else if (asked && asked !== before) {
+      state.chosen = true;
+    }
+    if (asked !== before) {
+      state.asked = asked;
+      save(true);
+    }
+  }
+  function t(key) {
+    return TEXTS[state.language][key];
+  }
 
-  function save() {
-    state.savedAt = Date.now();
+  // keepTime: store a change without counting it as activity (the conversation
+  // is kept for keepMinutes after the person's last message, not the last visit).
+  function save(keepTime) {
+    if (!keepTime || !state.savedAt) state.savedAt = Date.now();
     state.messages = state.messages.slice(-MAX_KEPT);
     try {
       window.localStorage.setItem(storageKey, JSON.stringify(state));
@@ -106,43 +255,57 @@
   root.setAttribute("aria-labelledby", uid + "-title");
 
   var header = el("div", "tcw-header");
-  var heading = el("h2", "tcw-title", title);
+  var heading = el("h2", "tcw-title");
   heading.id = uid + "-title";
-  var restart = el("button", "tcw-button tcw-restart", "Start over");
+  var tools = el("div", "tcw-tools");
+  // The language switch: one button per language, the one in force pressed. Each
+  // is labelled in its own language (lang), so a screen reader says it rightly.
+  var switcher = el("div", "tcw-langs");
+  switcher.setAttribute("role", "group");
+  var switches = {};
+  LANGUAGES.forEach(function (language) {
+    var button = el("button", "tcw-button tcw-lang", TEXTS[language].name);
+    button.type = "button";
+    button.lang = TEXTS[language].lang;
+    button.setAttribute("data-lang", language);
+    button.addEventListener("click", function () {
+      choose(language);
+    });
+    switches[language] = button;
+    switcher.appendChild(button);
+  });
+  var restart = el("button", "tcw-button tcw-restart");
   restart.type = "button";
+  tools.appendChild(switcher);
+  tools.appendChild(restart);
   header.appendChild(heading);
-  header.appendChild(restart);
+  header.appendChild(tools);
 
   var notice = el("p", "tcw-notice");
-  notice.appendChild(
-    document.createTextNode(
-      "An automated helper, not a doctor. It does not give medical advice. "
-    )
-  );
-  var privacy = el("a", "tcw-link", "Privacy notice");
-  privacy.href = privacyUrl;
+  var noticeText = document.createTextNode("");
+  notice.appendChild(noticeText);
+  var privacy = el("a", "tcw-link");
   notice.appendChild(privacy);
 
   var log = el("div", "tcw-log");
   log.setAttribute("role", "log");
   log.setAttribute("aria-live", "polite");
   log.setAttribute("aria-relevant", "additions");
-  log.setAttribute("aria-label", "Conversation");
   log.tabIndex = 0;
 
   var typing = el("p", "tcw-typing");
   typing.hidden = true;
   typing.appendChild(el("span", "tcw-dots"));
-  typing.appendChild(document.createTextNode("The assistant is typing"));
+  var typingText = document.createTextNode("");
+  typing.appendChild(typingText);
   typing.setAttribute("aria-hidden", "true");
 
   var replies = el("div", "tcw-replies");
   replies.setAttribute("role", "group");
-  replies.setAttribute("aria-label", "Quick replies");
   replies.hidden = true;
 
   var form = el("form", "tcw-form");
-  var label = el("label", "tcw-label", "Your message");
+  var label = el("label", "tcw-label");
   label.htmlFor = uid + "-input";
   var input = el("input", "tcw-input");
   input.id = uid + "-input";
@@ -150,7 +313,7 @@
   input.autocomplete = "off";
   input.maxLength = 1000;
   input.setAttribute("enterkeyhint", "send");
-  var send = el("button", "tcw-button tcw-send", "Send");
+  var send = el("button", "tcw-button tcw-send");
   send.type = "submit";
   var row = el("div", "tcw-row");
   row.appendChild(input);
@@ -163,11 +326,11 @@
 
   var confirm = el("dialog", "tcw-dialog");
   confirm.setAttribute("aria-labelledby", uid + "-confirm");
-  var question = el("p", "tcw-dialog-text", "Start over? Your answers so far will be cleared.");
+  var question = el("p", "tcw-dialog-text");
   question.id = uid + "-confirm";
-  var yes = el("button", "tcw-button tcw-primary", "Yes, start over");
+  var yes = el("button", "tcw-button tcw-primary");
   yes.type = "button";
-  var no = el("button", "tcw-button", "Cancel");
+  var no = el("button", "tcw-button");
   no.type = "button";
   var choices = el("div", "tcw-dialog-buttons");
   choices.appendChild(yes);
@@ -178,6 +341,40 @@
   [header, notice, log, typing, replies, form, status, confirm].forEach(function (n) {
     root.appendChild(n);
   });
+
+  // The status line's current message, by key, so that it follows the language.
+  var statusKey = null;
+  function setStatus(key) {
+    statusKey = key;
+    status.textContent = key ? t(key) : "";
+  }
+
+  // Every label in the conversation's language; the widget's lang attribute too
+  // (the messages in the log keep the lang they were written in).
+  function relabel() {
+    var language = state.language;
+    root.lang = t("lang");
+    heading.textContent = attribute("data-title", language) || t("title");
+    switcher.setAttribute("aria-label", t("languages"));
+    LANGUAGES.forEach(function (code) {
+      switches[code].setAttribute("aria-pressed", code === language ? "true" : "false");
+    });
+    restart.textContent = t("restart");
+    noticeText.nodeValue = t("notice");
+    privacy.textContent = t("privacy");
+    privacy.href = privacyLink(language);
+    log.setAttribute("aria-label", t("log"));
+    typingText.nodeValue = t("typing");
+    replies.setAttribute("aria-label", t("replies"));
+    label.textContent = t("label");
+    input.placeholder = t("placeholder");
+    send.textContent = t("send");
+    question.textContent = t("question");
+    yes.textContent = t("yes");
+    no.textContent = t("no");
+    if (statusKey) status.textContent = t(statusKey);
+  }
+  relabel();
   script.parentNode.insertBefore(root, script);
 
   // ---------------------------------------------------------- conversation
@@ -196,9 +393,10 @@
   // being received), or null.
   var turnStart = null;
 
-  function show(from, text) {
+  function show(from, text, language) {
     var bubble = el("div", "tcw-msg tcw-msg-" + from);
-    bubble.appendChild(el("span", "tcw-sr", from === "bot" ? "Assistant: " : "You: "));
+    bubble.lang = TEXTS[language || state.language].lang;
+    bubble.appendChild(el("span", "tcw-sr", t(from === "bot" ? "assistant" : "you")));
     bubble.appendChild(document.createTextNode(text));
     log.appendChild(bubble);
     if (from !== "bot") {
@@ -239,18 +437,49 @@
 
   var socket = null;
 
+  // The language as the server reads it: the choice, or only a hint.
+  function languageMetadata() {
+    return state.chosen ? { language: state.language } : { language_hint: state.language };
+  }
+
   function say(payload, shown) {
     var text = (payload || "").trim();
     if (!text) return;
     if (shown !== null) {
       show("user", shown || text);
-      state.messages.push({ from: "user", text: shown || text });
+      state.messages.push({ from: "user", text: shown || text, lang: state.language });
     }
     state.replies = [];
     showReplies([]);
     save();
     setTyping(true);
-    socket.emit("user_uttered", { message: text, session_id: state.sessionId });
+    socket.emit("user_uttered", {
+      message: text,
+      session_id: state.sessionId,
+      metadata: languageMetadata()
+    });
+  }
+
+  function started() {
+    return state.messages.length > 0 || state.greeted;
+  }
+
+  // The switch: a new language for the labels, and, once the conversation has
+  // begun, the request that the assistant carry on in it.
+  function choose(language) {
+    if (language === state.language && state.chosen) return;
+    var changed = language !== state.language;
+    state.language = language;
+    state.chosen = true;
+    relabel();
+    save();
+    if (!changed || !started()) return;
+    if (socket && socket.connected) {
+      pendingSwitch = null;
+      say(t("request"));
+    } else {
+      pendingSwitch = language; // asked for once connected
+    }
   }
 
   // The person's answers were deleted on the server: forget this browser's copy.
@@ -264,7 +493,8 @@
     while (log.firstChild && log.firstChild !== turnStart) {
       log.removeChild(log.firstChild);
     }
-    state = fresh();
+    state = fresh(state.language, state.chosen);
+    state.asked = asked;
     state.greeted = true; // the confirmation says how to start again
     forgetStored();
     showReplies([]);
@@ -276,12 +506,21 @@
 
   function received(message) {
     if (message && message.erased === true) forget();
+    // The conversation's language changed (the person asked, or wrote Chinese
+    // before choosing): follow it, as the choice from now on.
+    var language = message ? normalize(message.language) : null;
+    if (language && typeof message.text !== "string") {
+      state.language = language;
+      state.chosen = true;
+      relabel();
+      save();
+    }
     if (!message || typeof message.text !== "string") return;
     var quick = (message.quick_replies || message.buttons || []).map(function (r) {
       return { title: String(r.title), payload: String(r.payload || r.title) };
     });
     show("bot", message.text);
-    state.messages.push({ from: "bot", text: message.text });
+    state.messages.push({ from: "bot", text: message.text, lang: state.language });
     if (quick.length) {
       state.replies = quick;
       showReplies(quick);
@@ -292,7 +531,7 @@
   }
 
   // Restore what this browser kept.
-  state.messages.forEach(function (m) { show(m.from, m.text); });
+  state.messages.forEach(function (m) { show(m.from, m.text, normalize(m.lang)); });
   showReplies(state.replies);
 
   form.addEventListener("submit", function (event) {
@@ -307,13 +546,13 @@
     if (typeof confirm.showModal === "function") {
       confirm.showModal();
       no.focus();
-    } else if (window.confirm("Start over? Your answers so far will be cleared.")) {
-      say(RESTART);
+    } else if (window.confirm(t("question"))) {
+      say(t("restart"));
     }
   });
   yes.addEventListener("click", function () {
     confirm.close();
-    say(RESTART);
+    say(t("restart"));
     input.focus();
   });
   no.addEventListener("click", function () {
@@ -324,27 +563,31 @@
   // ------------------------------------------------------------ connection
 
   function connect() {
-    status.textContent = "Connecting…";
+    setStatus("connecting");
     socket = window.io(server, { path: "/socket.io", withCredentials: false });
     socket.on("connect", function () {
       socket.emit("session_request", { session_id: state.sessionId });
     });
     socket.on("session_confirm", function (id) {
-      status.textContent = "";
+      setStatus(null);
       root.setAttribute("data-ready", "true");
       if (id && typeof id === "string" && !forgotten[id]) state.sessionId = id;
       if (state.messages.length === 0 && !state.greeted) {
         state.greeted = true;
-        say(GREETING, null);
+        pendingSwitch = null;
+        say(t("greeting"), null);
+      } else if (pendingSwitch) {
+        pendingSwitch = null;
+        say(t("request"));
       }
     });
     socket.on("bot_uttered", received);
     socket.on("disconnect", function () {
       root.removeAttribute("data-ready");
-      status.textContent = "Connection lost. Trying again…";
+      setStatus("lost");
     });
     socket.on("connect_error", function () {
-      status.textContent = "Cannot reach the assistant just now. Trying again…";
+      setStatus("unreachable");
     });
   }
 
@@ -355,7 +598,7 @@
     loader.src = base + "vendor/socket.io.min.js";
     loader.onload = connect;
     loader.onerror = function () {
-      status.textContent = "The chat could not load. Please try again later.";
+      setStatus("failed");
     };
     document.head.appendChild(loader);
   }

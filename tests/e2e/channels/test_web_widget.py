@@ -238,6 +238,13 @@ def test_a_whole_screening_in_the_widget(stack: Stack, browser: Any):
     page = Widget(browser, f"{stack.widget_url}/")
     page.open()
 
+    # The page asks for no language: the widget starts in English, the page's, as
+    # a hint only (tests/e2e/channels/test_web_widget_zh.py tests the switch).
+    assert page.js(
+        "return [...document.querySelectorAll('.tcw-lang[aria-pressed=\"true\"]')]"
+        ".map(b => b.dataset.lang)"
+    ) == ["en"]
+
     # The assistant opens the conversation; its options are buttons.
     page.wait(lambda: page.replies() == [START, DECLINE])
     assert last_line("ask_screening_consent") in "\n".join(page.bot_texts())
