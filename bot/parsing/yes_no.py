@@ -111,6 +111,20 @@ _ZH_DECLINE = re.compile(
     rf"^(?:(?:{DECLINE_ZH})(?:了|吧|啊|呀|哈|嘛|的)*{CLAUSE_PUNCT}*"
     rf"(?:谢谢您?|谢了|抱歉|不好意思)?{CLAUSE_PUNCT}*)+$"
 )
+_ZH_CLAUSES = re.compile(rf"{CLAUSE_PUNCT}+")
+#: Anything that may turn a yes round: a negation, "but", a question.
+_ZH_TURN = re.compile(r"[不没别]|但|可是|不过|吗|？|\?")
+
+
+def _agrees_first(s: str) -> bool:
+    """A yes to an offer followed by more words that do not turn it round:
+    "行，您问吧", "可以，麻烦转给研究团队" (not "好的，不过我不想留电话")."""
+    clauses = [c for c in _ZH_CLAUSES.split(s) if c]
+    if len(clauses) < 2 or not _ZH_AGREE.match(clauses[0]):
+        return False
+    return not any(_ZH_TURN.search(c) for c in clauses[1:])
+
+
 #: A name ("李有才", "王是"): a surname and one to three characters, nothing else.
 _ZH_NAME = re.compile(rf"^[{SURNAMES_ZH}][\u4e00-\u9fff]{{1,3}}$")
 
@@ -123,6 +137,8 @@ def _zh_yes_no(answer: Answer, low: str, consent: bool) -> Parsed | None:
         return answer.ok("no")
     if consent and _ZH_AGREE.match(s):
         return answer.ok("yes")
+    if consent and _agrees_first(s):
+        return answer.ok("yes")  # "行，您问吧，我都照实说": yes, then more words
     if is_unknown_low(low):
         return answer.unsure()
     if _ZH_HEDGE_NO.search(s):

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from bot import parsing
 from bot.screening.commands import CLARIFY_INTENT, STOP_INTENT, command_intent
+from bot.screening.language import has_cjk
 
 #: How many times one question is asked in a row at most. The reply to the last
 #: asking settles it (as "unknown" when it is not an answer).
@@ -101,7 +102,11 @@ def read_message(
         return CLARIFY
     if command is not None:
         return COMMAND
-    if intent == STOP_INTENT and (not understood or confidence >= SURE_STOP):
+    if intent == STOP_INTENT and (
+        not understood or (confidence >= SURE_STOP and not has_cjk(text))
+    ):
+        # A Chinese stop is decided by the word lists (commands.py): the model
+        # took "没有，不打算要孩子" ("no, no plans for a baby") for one.
         return COMMAND
     question = parsing.looks_like_question(text)
     if understood and not question:

@@ -564,3 +564,34 @@ def test_willing_or_not_answers_the_consent_question(text, value):
 @pytest.mark.parametrize("text", ["愿意吗", "愿意不愿意"])
 def test_asking_back_about_willing_is_no_answer(text):
     assert not parse_yes_no(text).ok
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("行，您问吧，我都照实说", "yes"),
+        ("可以，麻烦转给研究团队", "yes"),
+        ("好的，不过我不想留电话", None),
+        ("好的，可以吗", None),
+    ],
+)
+def test_a_yes_to_an_offer_with_more_words_after_it(text, value):
+    assert parse_yes_no(text, consent=True).value == value
+
+
+def test_the_model_alone_never_stops_an_understood_chinese_answer():
+    from bot.screening.answer_first import ANSWER, COMMAND, read_message
+
+    # "No, no plans for a baby": the model said stop (sure); the words did not.
+    assert (
+        read_message(
+            "没有，不打算要孩子", "stop", understood=True, asks=1, confidence=0.95
+        )
+        == ANSWER
+    )
+    assert (
+        read_message(
+            "没有，不想继续了", "stop", understood=True, asks=1, confidence=0.95
+        )
+        == COMMAND
+    )
