@@ -573,6 +573,8 @@ def test_asking_back_about_willing_is_no_answer(text):
         ("可以，麻烦转给研究团队", "yes"),
         ("好的，不过我不想留电话", None),
         ("好的，可以吗", None),
+        ("好滴", "yes"),
+        ("没毛病", "yes"),
     ],
 )
 def test_a_yes_to_an_offer_with_more_words_after_it(text, value):
