@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any, Awaitable, Callable, Dict, List, Set
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -53,7 +54,13 @@ from channels.http import refuse
 from channels.identity import conversation_id
 from channels.limits import cut
 from channels.state import Routes, shared_state
-from channels.text import numbered, pick_numbered, split_text, text_limit
+from channels.text import (
+    numbered,
+    pick_numbered,
+    split_text,
+    text_length,
+    text_limit,
+)
 from channels.wechat_api import AccessTokens, CustomerService
 from channels.wechat_crypto import (
     MAX_BODY,
@@ -102,6 +109,44 @@ def numbered_text(text: str, titles: List[str]) -> str:
     return f"{text}\n\n{lines}\n{NUMBERED_HINT_ZH}"
 
 
+#: Where Chinese text may be cut, best first: paragraphs, lines, sentence ends,
+#: clauses (Chinese punctuation has no space after it, which
+#: :func:`channels.text.split_text` needs to see a sentence end).
+_CJK_BREAKS = (
+    re.compile(r"\n\s*\n"),
+    re.compile(r"\n"),
+    re.compile(r"[。！？!?][”’」』）)]?|\.\s"),
+    re.compile(r"[，；、,;：:]"),
+)
+
+
+def split_message(text: str, limit: int) -> List[str]:
+    """``text`` in parts of at most ``limit`` UTF-16 units, cut where it reads well.
+
+    Chinese sentences end without a space; parts are cut after the last sentence
+    end (else clause mark) that fits and is past the first quarter of the part;
+    otherwise as :func:`channels.text.split_text` cuts (spaces, then mid-word).
+    """
+    parts: List[str] = []
+    rest = text.strip()
+    while rest:
+        if text_length(rest) <= limit:
+            parts.append(rest)
+            break
+        window = split_text(rest, limit)[0]
+        cut = len(window)
+        if not rest[cut:].startswith(("\n", " ")):  # split_text found no break
+            for pattern in _CJK_BREAKS:
+                ends = [m.end() for m in pattern.finditer(window)]
+                ends = [end for end in ends if end >= len(window) // 4]
+                if ends:
+                    cut = ends[-1]
+                    break
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return [part for part in parts if part]
+
+
 def menu_fits(options: List[Dict[str, str]]) -> bool:
     """Whether the options can be a menu message (few and short enough)."""
     return 2 <= len(options) <= MENU_MAX and all(
@@ -128,7 +173,7 @@ class WeChatOutput(MessagingOutput):
         """One Rasa message: text parts, the options on (or after) the last one."""
         titles = [o["title"] for o in options]
         if options and menu_fits(options):
-            parts = split_text(text, self.limit)
+            parts = split_message(text, self.limit)
             head = parts.pop() if parts else ""
             for part in parts:
                 await self.text(recipient, part)
@@ -138,7 +183,7 @@ class WeChatOutput(MessagingOutput):
         if options:
             text = numbered_text(text, titles)
             await self.remember_numbered(key, options)
-        for part in split_text(text, self.limit):
+        for part in split_message(text, self.limit):
             await self.text(recipient, part)
 
     async def text(self, recipient: str, content: str) -> None:
@@ -264,40 +309,49 @@ class WeChatInput(MessagingInput):
 
         @hook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
-            problem = self.signed(request)
-            if problem:
-                return refuse(self.name(), request, problem)
-            return response.text(request.args.get("echostr") or "")
+            return self.verify(request)
 
         @hook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
-            length = request.headers.get("Content-Length") or ""
-            if (length.isdigit() and int(length) > self.max_body) or len(
-                request.body or b""
-            ) > self.max_body:
-                return refuse(self.name(), request, "body too large")
-            problem = self.signed(request)
-            if problem:
-                return refuse(self.name(), request, problem)
-            try:
-                fields = self.message_of(request)
-            except BadMessage as error:
-                return refuse(self.name(), request, str(error))
-            sender = fields.get("FromUserName") or ""
-            if not sender:
-                return refuse(self.name(), request, "no FromUserName")
-            if fields.get("ToUserName") is None:
-                return refuse(self.name(), request, "no ToUserName")
-            self.note_caller(request)
-            if await self.routes.first_time(message_key(fields)):
-                task = asyncio.create_task(self.handle(fields, on_new_message))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-            else:
-                logger.info("wechat: a retried message answered once already")
-            return response.text("success")
+            return await self.incoming(request, on_new_message)
 
         return hook
+
+    def verify(self, request: Request) -> HTTPResponse:
+        """The server check: ``echostr`` back when the signature is right."""
+        problem = self.signed(request)
+        if problem:
+            return refuse(self.name(), request, problem)
+        return response.text(request.args.get("echostr") or "")
+
+    async def incoming(
+        self,
+        request: Request,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> HTTPResponse:
+        """A message: checked, answered ``success`` at once, handled after."""
+        length = request.headers.get("Content-Length") or ""
+        if (length.isdigit() and int(length) > self.max_body) or len(
+            request.body or b""
+        ) > self.max_body:
+            return refuse(self.name(), request, "body too large")
+        problem = self.signed(request)
+        if problem:
+            return refuse(self.name(), request, problem)
+        try:
+            fields = self.message_of(request)
+        except BadMessage as error:
+            return refuse(self.name(), request, str(error))
+        if not fields.get("FromUserName") or not fields.get("MsgType"):
+            return refuse(self.name(), request, "no FromUserName or MsgType")
+        self.note_caller(request)
+        if await self.routes.first_time(message_key(fields)):
+            task = asyncio.create_task(self.handle(fields, on_new_message))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        else:
+            logger.info("wechat: a retried message answered once already")
+        return response.text("success")
 
     # ------------------------------------------------------------------ #
     # Messages
