@@ -89,6 +89,8 @@ DEFAULTS = {
     "max_chars": MAX_TEXT,
     "max_body": MAX_BODY,
     "replay_window": REPLAY_WINDOW,
+    "menu_max": MENU_MAX,
+    "menu_title": MENU_TITLE,
 }
 MODES = ("safe", "compatible", "plain")
 
@@ -147,10 +149,12 @@ def split_message(text: str, limit: int) -> List[str]:
     return [part for part in parts if part]
 
 
-def menu_fits(options: List[Dict[str, str]]) -> bool:
+def menu_fits(
+    options: List[Dict[str, str]], most: int = MENU_MAX, longest: int = MENU_TITLE
+) -> bool:
     """Whether the options can be a menu message (few and short enough)."""
-    return 2 <= len(options) <= MENU_MAX and all(
-        len(o["title"]) <= MENU_TITLE for o in options
+    return 2 <= len(options) <= most and all(
+        len(o["title"]) <= longest for o in options
     )
 
 
@@ -160,19 +164,25 @@ class WeChatOutput(MessagingOutput):
     channel = "wechat"
 
     def __init__(
-        self, routes: Routes, service: CustomerService, limit: int = MAX_TEXT
+        self,
+        routes: Routes,
+        service: CustomerService,
+        limit: int = MAX_TEXT,
+        menu: tuple[int, int] = (MENU_MAX, MENU_TITLE),
     ) -> None:
-        """Send through ``service``, texts split at ``limit`` characters."""
+        """Send through ``service``, texts split at ``limit`` characters; ``menu``:
+        the most options, and the longest title, that a menu message takes."""
         super().__init__(routes)
         self.service = service
         self.limit = limit
+        self.menu_limits = menu
 
     async def deliver(
         self, key: str, recipient: str, text: str, options: List[Dict[str, str]]
     ) -> None:
         """One Rasa message: text parts, the options on (or after) the last one."""
         titles = [o["title"] for o in options]
-        if options and menu_fits(options):
+        if options and menu_fits(options, *self.menu_limits):
             parts = split_message(text, self.limit)
             head = parts.pop() if parts else ""
             for part in parts:
@@ -246,6 +256,7 @@ class WeChatInput(MessagingInput):
         self.max_body = int(config["max_body"])
         self.replay_window = int(config["replay_window"])
         self.limit = text_limit(config, MAX_TEXT)
+        self.menu_limits = (int(config["menu_max"]), int(config["menu_title"]))
         self.routes = Routes(channel=self.name())
         self.tokens = AccessTokens(
             str(config["api_url"]),
@@ -258,7 +269,7 @@ class WeChatInput(MessagingInput):
 
     def make_output(self) -> WeChatOutput:
         """An output channel to the customer service API."""
-        return WeChatOutput(self.routes, self.service, self.limit)
+        return WeChatOutput(self.routes, self.service, self.limit, self.menu_limits)
 
     # ------------------------------------------------------------------ #
     # Webhook

@@ -184,6 +184,8 @@ def connector(mode: str = "safe", **extra: Any) -> tuple[WeChatInput, Recorder]:
         "max_chars": MAX_TEXT,
         "max_body": 64 * 1024,
         "replay_window": 300,
+        "menu_max": 6,
+        "menu_title": 20,
         **extra,
     }
     channel = WeChatInput(config)
