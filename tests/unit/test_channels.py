@@ -42,7 +42,13 @@ CHANNEL_VARIABLES = [
     "FACEBOOK_PAGE_ACCESS_TOKEN",
     "FACEBOOK_APP_SECRET",
     "FACEBOOK_VERIFY_TOKEN",
+    "WECHAT_APP_ID",
+    "WECHAT_APP_SECRET",
+    "WECHAT_TOKEN",
+    "WECHAT_ENCODING_AES_KEY",
 ]
+#: A well-formed EncodingAESKey (43 characters of base64): "x" is refused.
+AES_KEY = "A" * 43
 
 
 # --------------------------------------------------------------------------- #
@@ -108,9 +114,9 @@ def test_the_project_credentials_start_no_messaging_channel_without_secrets(
     assert names[:2] == ["rest", "socketio"]
     assert isinstance(channels[1], SocketIOInput) and channels[1].session_persistence
     disabled = [c.channel for c in channels if isinstance(c, DisabledChannel)]
-    assert disabled == ["telegram", "sms", "whatsapp", "messenger"]
+    assert disabled == ["telegram", "sms", "whatsapp", "messenger", "wechat"]
     lines = [r.getMessage() for r in caplog.records]
-    assert len(lines) == 4 and all(" not started: " in line for line in lines)
+    assert len(lines) == 5 and all(" not started: " in line for line in lines)
 
 
 def test_the_project_credentials_start_every_channel_with_secrets(monkeypatch):
@@ -118,6 +124,7 @@ def test_the_project_credentials_start_every_channel_with_secrets(monkeypatch):
 
     for name in CHANNEL_VARIABLES:
         monkeypatch.setenv(name, "123:x" if name == "TELEGRAM_BOT_TOKEN" else "x")
+    monkeypatch.setenv("WECHAT_ENCODING_AES_KEY", AES_KEY)
     channels = create_http_input_channels(None, "credentials.yml")
 
     assert [c.name() for c in channels] == [
@@ -127,6 +134,7 @@ def test_the_project_credentials_start_every_channel_with_secrets(monkeypatch):
         "sms",
         "whatsapp",
         "messenger",
+        "wechat",
     ]
 
 
