@@ -183,6 +183,7 @@ _SELF_STRONG = re.compile(
     r"|\bthe\s+patient\s+is\s+me\b|(?<![他她])自己|本人"
     r"|我(?:就)?是(?:患者|病人|病人本人|患者本人)|(?:患者|病人)(?:就)?是我"
     r"|^(?:我|是我|我的)(?:的)?(?:$|[,，.。!！\s]|啊|呀)|给我(?:自己)?(?:问|查|看)"
+    r"|^(?:就是|就|正是|就是给|只有)我(?:自己|本人)?(?:$|[,，.。!！\s]|啊|呀|哦|的)"
 )
 # "I" alone is no cue: whoever types says "I" ("I'm asking for my father").
 _SELF_RE = re.compile(

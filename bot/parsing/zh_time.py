@@ -162,7 +162,7 @@ STOP_ZH = re.compile(
 )
 #: It never happened.
 NEVER_ZH = re.compile(
-    r"从来都?没|从没|从未|没有过|没得过|没做过|没吃过|没用过|没打过|没参加过|没住过|没喝过"
+    r"从来都?没|从没|从未|没有过|木有过?|莫得|没得|没得过|没做过|没吃过|没用过|没打过|没参加过|没住过|没喝过"
     r"|不曾|未曾|一次都?没|一直都?没(?!停|断|再|事)|^(?:没有?|无|否|不是|都没有)(?:$|[,，.。!！\s]|啊|呀|的|哦)"
 )
 #: On and off: the last time lies anywhere from the start to now.

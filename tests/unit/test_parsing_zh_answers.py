@@ -597,3 +597,17 @@ def test_the_model_alone_never_stops_an_understood_chinese_answer():
         )
         == COMMAND
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("木有", "no"), ("没得", "no"), ("有有有", "yes"), ("没有没有", "no")],
+)
+def test_colloquial_yes_and_no(text, value):
+    # Typed on a phone: 木有 (internet slang), 没得 (dialect), doubled words.
+    assert parse_yes_no(text).value == value
+
+
+@pytest.mark.parametrize("text", ["就是我", "就我啊"])
+def test_just_me_is_answering_for_oneself(text):
+    assert parse_respondent(text).value == "self"
