@@ -87,8 +87,9 @@ faults: $(MODEL) ## Replicas and faults (PostgreSQL, Redis, RabbitMQ; about 4 mi
 fuzz: $(MODEL) ## Fuzz the REST and socket.io channels with 10,000 bad messages (results/fuzz)
 	$(PY) scripts/fuzz.py --messages 10000 --out results/fuzz
 
-simulate: $(MODEL) ## Simulated patients: every case in every answer style (results/simulate)
+simulate: $(MODEL) ## Simulated patients: every case in every answer style, English and Chinese (results/simulate, results/simulate-zh)
 	$(PY) scripts/simulate.py --cases all --out results/simulate
+	$(PY) scripts/simulate.py --cases all --language zh --out results/simulate-zh
 
 deploy-check: $(STAMP) ## Check deploy/ (compose schema, Helm keys, Dockerfile) and Rasa's stores on the local services
 	$(PY) -m pytest -q tests/integration/test_deploy.py

@@ -21,6 +21,9 @@ ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": 
 
 #: The held-out NLU set's intent F1 must stay at or above this (measured: see README).
 HELDOUT_INTENT_F1_FLOOR = 0.80
+#: The same for the Chinese held-out set (measured 0.932 on 2026-12-08:
+#: docs/measurements.md).
+HELDOUT_ZH_INTENT_F1_FLOOR = 0.85
 
 
 def _rasa(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
@@ -73,13 +76,22 @@ def test_every_test_story_is_predicted_exactly(tmp_path: Path) -> None:
     assert result.returncode == 0, detail
 
 
-def test_held_out_nlu_examples_are_understood(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("held_out", "floor"),
+    [
+        ("tests/nlu/heldout.yml", HELDOUT_INTENT_F1_FLOOR),
+        ("tests/nlu/heldout_zh.yml", HELDOUT_ZH_INTENT_F1_FLOOR),
+    ],
+)
+def test_held_out_nlu_examples_are_understood(
+    tmp_path: Path, held_out: str, floor: float
+) -> None:
     need_model()
     result = _rasa(
         "test",
         "nlu",
         "--nlu",
-        "tests/nlu/heldout.yml",
+        held_out,
         "--model",
         str(MODEL),
         "--out",
@@ -89,5 +101,5 @@ def test_held_out_nlu_examples_are_understood(tmp_path: Path) -> None:
 
     report = json.loads((tmp_path / "intent_report.json").read_text())
     f1 = report["weighted avg"]["f1-score"]
-    print(f"held-out intent F1 (weighted): {f1:.3f}")
-    assert f1 >= HELDOUT_INTENT_F1_FLOOR
+    print(f"held-out intent F1 (weighted), {held_out}: {f1:.3f}")
+    assert f1 >= floor
