@@ -103,7 +103,7 @@ def segmenter(user_words: str) -> Any:
         if found is None:
             import io
 
-            import jieba  # type: ignore[import-untyped]
+            import jieba
 
             jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict ..." chatter
             found = jieba.Tokenizer()
