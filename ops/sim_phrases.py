@@ -400,8 +400,43 @@ def number_words(n: int) -> str:
     return _TENS[tens] + ("" if ones == 0 else f" {_ONES[ones]}")
 
 
-def all_phrases() -> list[str]:
-    """Every fixed phrase and template of the banks (for the not-trained-on check)."""
+#: The banks whose phrases a simulated person types (in each language's module).
+BANKS = (
+    "GREETING",
+    "START",
+    "FOR_SELF",
+    "FOR_OTHER",
+    "SHARE_YES",
+    "NAME",
+    "PHONE",
+    "EMAIL",
+    "BEST_TIME",
+    "CONFIRM",
+    "NOTHING_ELSE",
+    "CARRY_ON",
+    "WANT_TO_START",
+    "CONFUSED",
+    "YES",
+    "NO",
+    "UNSURE",
+    "CHATTY_YES_NO",
+    "AGE",
+    "SEX",
+    "CONFUSION",
+    "NEVER",
+    "AGO",
+    "LAB",
+    "LAB_UNKNOWN",
+    "CORRECT_AGE",
+    "EMERGENCY",
+    "TERM",
+    "WHY",
+    "STOP",
+)
+
+
+def phrases_of(module: object) -> list[str]:
+    """Every fixed phrase and template of a phrase-bank module's :data:`BANKS`."""
     found: list[str] = []
 
     def walk(node: object) -> None:
@@ -414,37 +449,13 @@ def all_phrases() -> list[str]:
             for value in node:
                 walk(value)
 
-    for bank in (
-        GREETING,
-        START,
-        FOR_SELF,
-        FOR_OTHER,
-        SHARE_YES,
-        NAME,
-        PHONE,
-        EMAIL,
-        BEST_TIME,
-        CONFIRM,
-        NOTHING_ELSE,
-        CARRY_ON,
-        WANT_TO_START,
-        CONFUSED,
-        YES,
-        NO,
-        UNSURE,
-        CHATTY_YES_NO,
-        AGE,
-        SEX,
-        CONFUSION,
-        NEVER,
-        AGO,
-        LAB,
-        LAB_UNKNOWN,
-        CORRECT_AGE,
-        EMERGENCY,
-        TERM,
-        WHY,
-        STOP,
-    ):
-        walk(bank)
+    for name in BANKS:
+        walk(getattr(module, name))
     return found
+
+
+def all_phrases() -> list[str]:
+    """Every fixed phrase and template of the banks (for the not-trained-on check)."""
+    import sys
+
+    return phrases_of(sys.modules[__name__])

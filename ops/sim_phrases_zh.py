@@ -353,49 +353,8 @@ def number_words(n: int) -> str:
 
 def all_phrases() -> list[str]:
     """Every fixed phrase and template of the banks (for the not-trained-on check)."""
-    found: list[str] = []
+    import sys
 
-    def walk(node: object) -> None:
-        if isinstance(node, str):
-            found.append(node)
-        elif isinstance(node, dict):
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, (list, tuple)):
-            for value in node:
-                walk(value)
+    from ops.sim_phrases import phrases_of
 
-    for bank in (
-        GREETING,
-        START,
-        FOR_SELF,
-        FOR_OTHER,
-        SHARE_YES,
-        NAME,
-        PHONE,
-        EMAIL,
-        BEST_TIME,
-        CONFIRM,
-        NOTHING_ELSE,
-        CARRY_ON,
-        WANT_TO_START,
-        CONFUSED,
-        YES,
-        NO,
-        UNSURE,
-        CHATTY_YES_NO,
-        AGE,
-        SEX,
-        CONFUSION,
-        NEVER,
-        AGO,
-        LAB,
-        LAB_UNKNOWN,
-        CORRECT_AGE,
-        EMERGENCY,
-        TERM,
-        WHY,
-        STOP,
-    ):
-        walk(bank)
-    return found
+    return phrases_of(sys.modules[__name__])
