@@ -14,6 +14,7 @@ them).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,6 +85,14 @@ def flash_says(driver, text: str, seconds: float = 15) -> None:
             return False
 
     WebDriverWait(driver, seconds).until(shown, f"no flash saying {text!r}")
+
+
+@pytest.fixture
+def staff_world(staff_world):
+    """This test reads the English console; the site's language (the default of
+    every account that has not chosen) is Chinese unless set otherwise."""
+    staff_world.settings = dataclasses.replace(staff_world.settings, site_language="en")
+    return staff_world
 
 
 def test_coordinator_works_a_referral_in_the_browser(
