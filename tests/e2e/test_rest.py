@@ -12,6 +12,9 @@ a model).
 
 from __future__ import annotations
 
+import email
+import email.policy
+
 import pytest
 from sqlalchemy import select
 from support import rest
@@ -74,7 +77,9 @@ def test_likely_eligible_screening_is_referred_and_the_site_is_mailed(stack: Sta
     report = deliver_outbox(make_session_factory(stack.engine), stack.settings)
     assert report.sent == 1
     message = stack.smtp.messages[-1]
-    body = message.content.decode()
+    # The mail is in the site's language (Chinese by default): read it decoded.
+    parsed = email.message_from_bytes(message.content, policy=email.policy.default)
+    body = str(parsed["Subject"]) + "\n" + parsed.get_body().get_content()
     assert message.rcpt_tos == ["site@study.test"]
     assert referral.reference in body and "/referrals/" in body
     assert "8000" not in body and "Li Wei" not in body and "bilirubin" not in body
@@ -127,6 +132,10 @@ def test_interruptions_and_bad_input_lose_nothing(stack: Stack):
         '{"intent": "affirm"}',
     ]:
         stack.say(sender, bad)  # every reply is HTTP 200 (checked in say)
+    # "我不知道" was written in Chinese, so the conversation went on in Chinese;
+    # the person asks for English back (docs/chinese.md).
+    replies = stack.say(sender, "English please")
+    assert "carry on in English" in texts(replies), texts(replies)
 
     # Unclear answers were asked again once, then noted as unknown: nobody is stuck.
     replies = stack.say(sender, "actually I am 52")
