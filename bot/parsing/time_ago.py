@@ -111,6 +111,21 @@ def _quiet(s: str, m: re.Match[str]) -> bool:
     return bool(QUIET_CUE.search(" ".join(after)))
 
 
+def _union(intervals: list[Interval]) -> Interval:
+    """The smallest interval holding them all (an open end stays open)."""
+    earliest = (
+        None
+        if any(i.earliest is None for i in intervals)
+        else min(i.earliest for i in intervals if i.earliest is not None)
+    )
+    latest = (
+        None
+        if any(i.latest is None for i in intervals)
+        else max(i.latest for i in intervals if i.latest is not None)
+    )
+    return Interval(earliest, latest)
+
+
 def _most_recent(intervals: list[Interval], screening: date) -> Interval:
     return max(
         intervals,
@@ -238,18 +253,7 @@ def parse_time_ago(answer: Answer, screening_date: date) -> Parsed:
                 "parse_time_ago_which",
                 intervals=[[iso(i.earliest), iso(i.latest)] for i in distinct],
             )
-        earliest = (
-            None
-            if any(i.earliest is None for i in distinct)
-            else min(i.earliest for i in distinct if i.earliest is not None)
-        )
-        latest = (
-            None
-            if any(i.latest is None for i in distinct)
-            else max(i.latest for i in distinct if i.latest is not None)
-        )
-        union = Interval(earliest, latest)
-        return _time_result(answer, union, screening_date, range=True)
+        return _time_result(answer, _union(distinct), screening_date, range=True)
     if scan.bad_date:
         return answer.fail("not_understood", reason="invalid_date")
     if scan.future or _FUTURE_RE.search(s):
@@ -342,17 +346,7 @@ def _parse_zh(answer: Answer, s: str, screening: date) -> Parsed | None:
                 "parse_time_ago_which",
                 intervals=[[iso(i.earliest), iso(i.latest)] for i in distinct],
             )
-        earliest = (
-            None
-            if any(i.earliest is None for i in distinct)
-            else min(i.earliest for i in distinct if i.earliest is not None)
-        )
-        latest = (
-            None
-            if any(i.latest is None for i in distinct)
-            else max(i.latest for i in distinct if i.latest is not None)
-        )
-        return _time_result(answer, Interval(earliest, latest), screening, range=True)
+        return _time_result(answer, _union(distinct), screening, range=True)
     if scan.bad_date:
         return answer.fail("not_understood", reason="invalid_date")
     if scan.future or FUTURE_ZH.search(s):

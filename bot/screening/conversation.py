@@ -306,9 +306,21 @@ def _pairs(text: str) -> set[str]:
     return pairs
 
 
+#: The topic pairs by (trial, version, language, question): the wording never
+#: changes while the process runs, and the check runs on many answers.
+_TOPIC_PAIRS: dict[tuple[str, str, str, str], frozenset[str]] = {}
+
+
 def _zh_topic_pairs(trial: Trial, question: Question) -> frozenset[str]:
     """The character pairs that say what ``question`` is about, in the Chinese
     wording: those of its texts that few other yes/no questions share."""
+    key = (trial.id, trial.version, trial.language, question.id)
+    if key not in _TOPIC_PAIRS:
+        _TOPIC_PAIRS[key] = _compute_topic_pairs(trial, question)
+    return _TOPIC_PAIRS[key]
+
+
+def _compute_topic_pairs(trial: Trial, question: Question) -> frozenset[str]:
     yes_no = [q for q in trial.questions if q.type == "yes_no"]
 
     def pairs(q: Question) -> set[str]:
